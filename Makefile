@@ -1,0 +1,49 @@
+# Every target that runs Python uses the project's own virtual environment.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OPA_BINDINGS := opa-golib-python-bindings==0.4.4
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test pytest lint typecheck bundle catalog contract clean
+
+venv: $(STAMP)
+
+# The embedded OPA engine's metadata asks for a newer Python than the one it
+# runs on, hence --no-deps --ignore-requires-python for that one package.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check \
+		--no-deps --ignore-requires-python $(OPA_BINDINGS)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: venv
+	$(BIN)/dspm-iam check --params examples/demo/params.yaml \
+		examples/demo/authorization-details.json || test $$? -eq 1
+
+test: pytest lint typecheck
+
+pytest: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check harness tests scripts
+	$(BIN)/ruff format --check harness tests scripts
+
+typecheck: venv
+	$(BIN)/mypy
+
+bundle: venv
+	$(BIN)/python -m dspm_iam.bundle_build policy dist/bundle.tar.gz
+
+catalog: venv
+	$(BIN)/python -m dspm_iam.catalog_build policy/dspm/catalog/data.json
+
+contract: venv
+	$(BIN)/python -m dspm_iam.contract_build \
+		$(or $(SEED),../shared/seed/dspm-iam-roles-aws.md) \
+		policy/dspm/contract/data.json
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

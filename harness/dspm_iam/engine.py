@@ -1,0 +1,74 @@
+"""Evaluate the bundle with OPA embedded in the process.
+
+Rego decides every verdict; this module only loads the bundle into the engine
+and passes the gathered input in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dspm_iam.bundle import Bundle
+from dspm_iam.errors import BundleError, EngineError
+
+logger = logging.getLogger(__name__)
+
+RESULT_PATH = "dspm.report.result"
+
+
+class EmbeddedEngine:
+    """The real OPA engine, built as a shared library and loaded in-process."""
+
+    name = "embedded"
+
+    def __init__(self, bundle: Bundle, *, include_tests: bool = False) -> None:
+        try:
+            from opa_bindings import OpaEngine, OpaError
+        except ImportError as error:
+            raise EngineError(
+                "opa_bindings: expected the opa-golib-python-bindings package "
+                f"to be installed ({error})"
+            ) from None
+
+        self._error_type: type[Exception] = OpaError
+        self._opa = OpaEngine()
+        self.bundle = bundle
+        self._load(include_tests=include_tests)
+
+    def _load(self, *, include_tests: bool) -> None:
+        for path, source in self.bundle.modules(include_tests=include_tests):
+            try:
+                self._opa.add_policy(path, source)
+            except self._error_type as error:
+                raise BundleError(f"{path}: the engine rejected it ({error})") from None
+
+        for data_path, value in self.bundle.data_files():
+            logger.debug("loading bundle data at data.%s", data_path)
+            self._opa.add_data(value, data_path)
+
+    def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate the report for one input document and return its result."""
+        result = self.document(RESULT_PATH, document)
+        if not isinstance(result, dict):
+            raise EngineError(f"data.{RESULT_PATH}: expected an object")
+        return result
+
+    def document(
+        self, path: str, document: dict[str, Any] | None = None, **options: bool
+    ) -> Any:
+        """Evaluate data.<path>, optionally with an input document."""
+        try:
+            return self._opa.eval_document(path, document, **options)
+        except self._error_type as error:
+            raise EngineError(f"data.{path}: evaluation failed ({error})") from None
+
+    @property
+    def last_coverage(self) -> dict[str, Any] | None:
+        """Coverage of the most recent evaluation made with coverage=True."""
+        coverage: dict[str, Any] | None = self._opa.last_coverage
+        return coverage
+
+    def close(self) -> None:
+        """Release the engine."""
+        self._opa.close()
