@@ -17,6 +17,10 @@ logger = logging.getLogger(__name__)
 RESULT_PATH = "dspm.report.result"
 
 
+class UndefinedError(EngineError):
+    """The document asked for is undefined."""
+
+
 class EmbeddedEngine:
     """The real OPA engine, built as a shared library and loaded in-process."""
 
@@ -24,7 +28,11 @@ class EmbeddedEngine:
 
     def __init__(self, bundle: Bundle, *, include_tests: bool = False) -> None:
         try:
-            from opa_bindings import OpaEngine, OpaError
+            from opa_bindings import (  # noqa: PLC0415 - optional native library
+                OpaEngine,
+                OpaError,
+                OpaUndefinedError,
+            )
         except ImportError as error:
             raise EngineError(
                 "opa_bindings: expected the opa-golib-python-bindings package "
@@ -32,6 +40,7 @@ class EmbeddedEngine:
             ) from None
 
         self._error_type: type[Exception] = OpaError
+        self._undefined_type: type[Exception] = OpaUndefinedError
         self._opa = OpaEngine()
         self.bundle = bundle
         self._load(include_tests=include_tests)
@@ -60,6 +69,8 @@ class EmbeddedEngine:
         """Evaluate data.<path>, optionally with an input document."""
         try:
             return self._opa.eval_document(path, document, **options)
+        except self._undefined_type:
+            raise UndefinedError(f"data.{path}: the document is undefined") from None
         except self._error_type as error:
             raise EngineError(f"data.{path}: evaluation failed ({error})") from None
 

@@ -1,0 +1,56 @@
+"""Run the bundle's Rego unit tests through the embedded engine.
+
+`opa test` discovers rules named test_* in every module and evaluates each;
+this does the same with the embedded engine, which has no test runner of its
+own. Use `opa test policy/` wherever an opa binary is installed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dspm_iam.bundle import Bundle
+from dspm_iam.engine import EmbeddedEngine, UndefinedError
+
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_TEST_RULE = re.compile(r"^(test_\w+)\s+if\b", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RegoTest:
+    """One test rule: its module, package and name."""
+
+    module: str
+    package: str
+    name: str
+
+    @property
+    def path(self) -> str:
+        """The rule's data path, as the engine addresses it."""
+        return f"{self.package}.{self.name}"
+
+
+def discover(bundle: Bundle) -> Iterator[RegoTest]:
+    """Yield every test_* rule of the bundle's *_test.rego modules."""
+    for module, source in bundle.modules(include_tests=True):
+        if not module.endswith("_test.rego"):
+            continue
+
+        package = _PACKAGE.search(source)
+        if package is None:
+            continue
+
+        for name in dict.fromkeys(_TEST_RULE.findall(source)):
+            yield RegoTest(module=module, package=package.group(1), name=name)
+
+
+def run(engine: EmbeddedEngine, test: RegoTest, *, coverage: bool = False) -> bool:
+    """Evaluate one test rule; true when it holds, false when undefined or false."""
+    try:
+        value: Any = engine.document(test.path, coverage=coverage)
+    except UndefinedError:
+        return False
+    return value is True

@@ -1,0 +1,107 @@
+# METADATA
+# title: Action reaches beyond its documented resources
+# description: |
+#   Actions the contract limits to the evidence bucket, the evidence KMS key,
+#   the DSPM export bucket, the DSPM queues or an account must name only those
+#   resources. An ARN in another account, another bucket or key, a wider
+#   pattern, or NotResource reaches further than DSPM needs.
+# custom:
+#   check: resource-scope
+#   id: DSPM-SCOPE-001
+#   severity: high
+#   remediation: |
+#     Name only the documented resources in Resource: the bucket ARN and
+#     BUCKET/*, the key ARN, the queue ARNs, or ARNs in the expected account.
+package dspm.checks.resource_scope
+
+import data.dspm.lib.contract
+import data.dspm.lib.finding
+import data.dspm.lib.iam
+import data.dspm.lib.roles
+
+meta := finding.annotations(rego.metadata.chain())
+
+findings contains result if {
+	some index in roles.checked
+	role_type := roles.role_type[index]
+	some stmt in roles.statements[index]
+	stmt.effect == "Allow"
+	some entry in iam.action_entries(stmt)
+	some resource in _reach(stmt)
+
+	beyond := {action |
+		some action in iam.granted_by_entry(stmt, entry)
+		classes := contract.scopes[role_type][action]
+		action in roles.effective[index]
+		not _fits_any(classes, resource, input.roles[index])
+	}
+	count(beyond) > 0
+
+	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
+		"action": iam.entry_label(stmt, entry),
+		"actions": finding.sorted_list(beyond),
+		"resource": resource,
+		"message": sprintf(
+			"%s in %s reaches %s, beyond the %s scope the contract documents",
+			[iam.entry_label(stmt, entry), finding.where(stmt), resource, _scope_words(role_type, beyond)],
+		),
+	}))
+}
+
+# _reach lists what a statement's resources reach: each Resource entry, or
+# for NotResource everything but the listed ones.
+_reach(stmt) := stmt.resources if not stmt.uses_not_resource
+
+_reach(stmt) := [sprintf("NotResource %s", [concat(", ", stmt.not_resources)])] if stmt.uses_not_resource
+
+_fits_any(classes, resource, role) if {
+	some class in classes
+	fits(class, resource, role)
+}
+
+# fits holds when a resource stays within one scope class. A scope whose
+# parameter is not set is not judged here: the unresolved check reports it.
+fits(class, _, _) if contract.unset_scope(class)
+
+fits("all-resources", _, _)
+
+# Tag scoping is judged by the tag-scope check, on the statement's condition.
+fits("tagged", _, _)
+
+# Limitation: a bare policy document has no account; its monitored-account
+# ARNs are then accepted whatever account they name.
+fits("monitored-account", _, role) if object.get(role, "account", null) == null
+
+fits("monitored-account", resource, role) if _in_account(resource, object.get(role, "account", null))
+
+fits("orchestrator-account", resource, _) if _in_account(resource, input.params.orchestrator_account_id)
+
+fits("evidence-bucket", resource, _) if _in_bucket(resource, input.params.evidence_bucket)
+
+fits("export-bucket", resource, _) if _in_bucket(resource, input.params.export_bucket)
+
+fits("evidence-key", resource, _) if resource == input.params.evidence_kms_key_arn
+
+fits("dspm-queues", resource, _) if {
+	some queue in input.params.dspm_queue_arns
+	iam.within(resource, queue)
+}
+
+# Limitation: `*` and an ARN whose account field is a wildcard are accepted
+# for account scopes: an identity policy alone cannot reach another account's
+# resources unless that account's resource policy also grants it.
+_in_account(resource, _) if iam.arn_account(resource) == ""
+
+_in_account(resource, _) if iam.has_wildcard(iam.arn_account(resource))
+
+_in_account(resource, account) if iam.arn_account(resource) == account
+
+_in_bucket(resource, bucket) if {
+	some allowed in [sprintf("arn:aws:s3:::%s", [bucket]), sprintf("arn:aws:s3:::%s/*", [bucket])]
+	iam.within(resource, allowed)
+}
+
+_scope_words(role_type, actions) := concat(" or ", sort({class |
+	some action in actions
+	some class in contract.scopes[role_type][action]
+}))

@@ -1,0 +1,114 @@
+package dspm.checks.tag_scope_test
+
+import data.dspm.checks.tag_scope
+import data.dspm.lib.fixtures
+
+_findings(role_type, statements) := result if {
+	result := tag_scope.findings with input as fixtures.input_for(role_type, statements)
+}
+
+_condition(operator, key, value) := {operator: {key: value}}
+
+_with_condition(statement, condition) := object.union(statement, {"Condition": condition})
+
+_delete := fixtures.allow(["rds:DeleteDBSnapshot"], "*")
+
+test_success_aws_resource_tag if {
+	count(_findings("orchestrator", [fixtures.tagged_allow(["rds:DeleteDBSnapshot"])])) == 0
+}
+
+test_success_service_resource_tag_key if {
+	statement := _with_condition(_delete, _condition("StringEquals", "rds:ResourceTag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_case_of_operator_and_key if {
+	statement := _with_condition(_delete, _condition("stringequalsignorecase", "AWS:RESOURCETAG/zscalerdspm", "TRUE"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_untagged_scope_needs_no_condition if {
+	count(_findings("orchestrator", [fixtures.allow(["rds:CreateDBInstance", "rds:Describe*"], "*")])) == 0
+}
+
+test_success_overriding_deny if {
+	statements := [_delete, fixtures.deny("rds:DeleteDBSnapshot", "*")]
+	count(_findings("orchestrator", statements)) == 0
+}
+
+test_fail_whole_finding if {
+	_findings("orchestrator", [object.union(_delete, {"Sid": "Cleanup"})]) == {object.union(fixtures.role_fields("orchestrator"), {
+		"check": "tag-scope",
+		"rule_id": "DSPM-TAG-001",
+		"severity": "high",
+		"title": "Tag-scoped action granted without the DSPM tag condition",
+		"policy": "inline",
+		"statement": {"index": 0, "sid": "Cleanup"},
+		"action": "rds:DeleteDBSnapshot",
+		"actions": ["rds:DeleteDBSnapshot"],
+		"resource": "*",
+		"message": "rds:DeleteDBSnapshot in statement 0 (Cleanup) of policy inline allows 1 tag-scoped action(s) without a condition pinning ZscalerDSPM=true",
+		"remediation": tag_scope.meta.custom.remediation,
+	})}
+}
+
+test_fail_wrong_value if {
+	statement := _with_condition(_delete, _condition("StringEquals", "aws:ResourceTag/ZscalerDSPM", "false"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_one_of_several_values if {
+	statement := _with_condition(_delete, _condition("StringEquals", "aws:ResourceTag/ZscalerDSPM", ["true", "other"]))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_wrong_key if {
+	statement := _with_condition(_delete, _condition("StringEquals", "aws:ResourceTag/Owner", "true"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_if_exists_does_not_scope if {
+	statement := _with_condition(_delete, _condition("StringEqualsIfExists", "aws:ResourceTag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_null_check_does_not_scope if {
+	statement := _with_condition(_delete, _condition("Null", "aws:ResourceTag/ZscalerDSPM", "false"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_another_services_key if {
+	statement := _with_condition(_delete, _condition("StringEquals", "ec2:ResourceTag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_string_like_wildcard if {
+	statement := _with_condition(_delete, _condition("StringLike", "aws:ResourceTag/ZscalerDSPM", "t*"))
+	count(_findings("orchestrator", [statement])) == 1
+}
+
+test_fail_condition_in_another_statement if {
+	statements := [_delete, fixtures.tagged_allow(["rds:DeleteDBInstance"])]
+	{result.action | some result in _findings("orchestrator", statements)} == {"rds:DeleteDBSnapshot"}
+}
+
+test_fail_through_wildcard_lists_tagged_actions_only if {
+	result := _findings("orchestrator", [fixtures.allow("rds:Delete*", "*")])
+	{action | some finding in result; some action in finding.actions} == {
+		"rds:DeleteDBCluster", "rds:DeleteDBClusterSnapshot",
+		"rds:DeleteDBInstance", "rds:DeleteDBSnapshot",
+	}
+}
+
+test_fail_upper_case_action if {
+	count(_findings("orchestrator", [fixtures.allow("RDS:DELETEDBSNAPSHOT", "*")])) == 1
+}
+
+test_fail_configured_tag_key if {
+	parameters := object.union(fixtures.params, {"dspm_tag": {"key": "Owner", "value": "dspm"}})
+	result := tag_scope.findings with input as fixtures.input_with(
+		fixtures.role("orchestrator", [fixtures.tagged_allow(["rds:DeleteDBSnapshot"])]),
+		parameters,
+	)
+	count(result) == 1
+}

@@ -1,0 +1,86 @@
+# METADATA
+# title: Input the checks cannot judge
+# description: |
+#   Fails closed where the input does not say enough: a managed policy or a
+#   permissions boundary absent from the dump (AWS managed policies usually
+#   are), a dump that is one page of a longer answer, a role whose name
+#   matches several role types, or a parameter a check needs that is not set.
+# custom:
+#   check: unresolved
+#   id: DSPM-UNRESOLVED-001
+#   severity: high
+#   remediation: |
+#     Supply what is missing: a dump that includes the policy (or the policy
+#     itself), every page of the dump, a narrower role-name glob, or the
+#     parameter named in the message.
+package dspm.checks.unresolved
+
+import data.dspm.lib.contract
+import data.dspm.lib.finding
+import data.dspm.lib.roles
+
+meta := finding.annotations(rego.metadata.chain())
+
+findings contains result if {
+	some index in roles.checked
+	some policy in input.roles[index].policies
+	reason := policy.unresolved
+	result := finding.new(meta, roles.role_fields(index), {
+		"policy": object.get(policy, "arn", policy.name),
+		"message": sprintf("managed policy %s could not be read: %s", [object.get(policy, "arn", policy.name), reason]),
+	})
+}
+
+findings contains result if {
+	some index in roles.checked
+	boundary := input.roles[index].permissions_boundary
+	reason := boundary.unresolved
+	result := finding.new(meta, roles.role_fields(index), {
+		"rule_id": "DSPM-UNRESOLVED-002",
+		"policy": boundary.arn,
+		"message": sprintf("permissions boundary %s could not be read: %s", [boundary.arn, reason]),
+	})
+}
+
+findings contains result if {
+	some source in input.sources
+	source.truncated == true
+	result := finding.new(meta, {"source": source.path}, {
+		"rule_id": "DSPM-UNRESOLVED-003",
+		"message": sprintf("%s is one page of a longer answer (IsTruncated); roles and policies on other pages are not checked", [source.path]),
+	})
+}
+
+findings contains result if {
+	some index, types in roles.ambiguous
+	role := input.roles[index]
+	result := finding.new(meta, {"role": role.name, "arn": object.get(role, "arn", null), "account": object.get(role, "account", null), "source": object.get(role, "source", null)}, {
+		"rule_id": "DSPM-UNRESOLVED-004",
+		"message": sprintf("role name %s matches the globs of several role types (%s); it is not checked", [role.name, concat(", ", sort(types))]),
+	})
+}
+
+findings contains result if {
+	some index in roles.checked
+	some class in contract.role_scopes[roles.role_type[index]]
+	contract.unset_scope(class)
+	parameter := contract.scope_parameters[class]
+	result := finding.new(meta, roles.role_fields(index), {
+		"rule_id": "DSPM-UNRESOLVED-005",
+		"message": sprintf("parameter %s is not set, so the %s scope of this role cannot be checked", [parameter, class]),
+	})
+}
+
+findings contains result if {
+	some index in roles.checked
+	is_object(input.roles[index].trust_policy)
+	parameter := _trust_parameter[data.dspm.trust[roles.role_type[index]].principal]
+	contract.unset_parameter(parameter)
+	result := finding.new(meta, roles.role_fields(index), {
+		"rule_id": "DSPM-UNRESOLVED-005",
+		"policy": "trust policy",
+		"message": sprintf("parameter %s is not set, so the trust policy cannot be checked", [parameter]),
+	})
+}
+
+_trust_parameter := {"orchestrator-account": "orchestrator_account_id", "vendor": "vendor_principals"}

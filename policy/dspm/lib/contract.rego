@@ -1,0 +1,100 @@
+# METADATA
+# title: The vendor contract, as the deployment's parameters enable it
+# description: |
+#   Reads the contract rows (bundle data at data.dspm.contract) and the
+#   parameters (input.params), and answers per role type: which rows apply,
+#   which actions they document, and which scope classes each action has.
+package dspm.lib.contract
+
+import data.dspm.lib.iam
+
+params := input.params
+
+contract := data.dspm.contract
+
+role_types := object.keys(contract.role_types)
+
+# enabled_rows lists, per role type, the rows that apply to this deployment:
+# not a repeated row, every feature they need switched on, and their data
+# store (target role) onboarded.
+enabled_rows := {role_type: rows |
+	some role_type in role_types
+	rows := [row |
+		some row in contract.rows
+		row.role == role_type
+		row.duplicate_of == null
+		row_enabled(row)
+	]
+}
+
+row_enabled(row) if {
+	every feature in row.features {
+		params.features[feature] == true
+	}
+	_store_enabled(row)
+}
+
+_store_enabled(row) if row.data_store == null
+
+_store_enabled(row) if row.data_store in params.features.data_stores
+
+# row_actions is, per row id, the set of catalog actions the row documents,
+# expanded once per evaluation.
+row_actions := {row.id: iam.expand_all(row.actions) | some row in contract.rows}
+
+# documented is, per role type, every action its Allow rows document.
+documented := {role_type: actions |
+	some role_type, rows in enabled_rows
+	actions := {action |
+		some row in rows
+		row.effect == "Allow"
+		some action in row_actions[row.id]
+	}
+}
+
+# scopes is, per role type and documented action, the scope classes of the
+# Allow rows that document it.
+scopes := {role_type: by_action |
+	some role_type, rows in enabled_rows
+	by_action := {action: classes |
+		some action in documented[role_type]
+		classes := {row.scope |
+			some row in rows
+			row.effect == "Allow"
+			action in row_actions[row.id]
+		}
+	}
+}
+
+# tagged is, per role type, the actions documented only for resources that
+# DSPM created and tagged.
+tagged := {role_type: actions |
+	some role_type, by_action in scopes
+	actions := {action | some action, classes in by_action; classes == {"tagged"}}
+}
+
+# denied_rows lists the rows that document an explicit Deny.
+denied_rows := {role_type: rows |
+	some role_type, all_rows in enabled_rows
+	rows := [row | some row in all_rows; row.effect == "Deny"]
+}
+
+# scope_parameters names the parameter each scope class is judged against.
+scope_parameters := {
+	"orchestrator-account": "orchestrator_account_id",
+	"evidence-bucket": "evidence_bucket",
+	"evidence-key": "evidence_kms_key_arn",
+	"export-bucket": "export_bucket",
+	"dspm-queues": "dspm_queue_arns",
+}
+
+# unset_scope holds for a scope class whose parameter is not set.
+unset_scope(class) if unset_parameter(scope_parameters[class])
+
+unset_parameter(name) if object.get(params, name, null) in {null, "", []}
+
+# role_scopes is, per role type, every scope class its enabled rows use.
+role_scopes := {role_type: classes |
+	some role_type, rows in enabled_rows
+	classes := {row.scope | some row in rows}
+}

@@ -1,0 +1,145 @@
+# METADATA
+# title: IAM document helpers
+# description: |
+#   Normalises IAM policy documents once (a string or a list, a Statement
+#   object or a list of them) and matches actions the way IAM does:
+#   case-insensitive, with `*` and `?` as the only wildcards.
+package dspm.lib.iam
+
+# as_list turns the string-or-list fields of IAM documents into lists.
+as_list(value) := value if is_array(value)
+
+as_list(value) := [value] if not is_array(value)
+
+# statements returns the document's statements as a list, whether the
+# document holds one Statement object or a list of them.
+statements(document) := as_list(object.get(document, "Statement", []))
+
+# statement is the normalised form every check reads.
+statement(policy, index, raw) := {
+	"policy": policy.name,
+	"policy_arn": object.get(policy, "arn", null),
+	"policy_kind": object.get(policy, "kind", "inline"),
+	"index": index,
+	"sid": object.get(raw, "Sid", null),
+	"effect": object.get(raw, "Effect", ""),
+	"actions": as_list(object.get(raw, "Action", [])),
+	"not_actions": as_list(object.get(raw, "NotAction", [])),
+	"uses_not_action": "NotAction" in object.keys(raw),
+	"resources": as_list(object.get(raw, "Resource", [])),
+	"not_resources": as_list(object.get(raw, "NotResource", [])),
+	"uses_not_resource": "NotResource" in object.keys(raw),
+	"condition": object.get(raw, "Condition", {}),
+}
+
+# unconditional holds for a statement without a Condition block.
+unconditional(stmt) if count(stmt.condition) == 0
+
+# every_resource holds when the statement applies to all resources.
+every_resource(stmt) if {
+	not stmt.uses_not_resource
+	"*" in stmt.resources
+}
+
+# action_entries lists what a statement names: its Action entries, or its
+# NotAction entries for a NotAction statement.
+action_entries(stmt) := stmt.not_actions if stmt.uses_not_action
+
+action_entries(stmt) := stmt.actions if not stmt.uses_not_action
+
+# entry_label is how a finding quotes an action entry.
+entry_label(stmt, entry) := sprintf("NotAction %s", [entry]) if stmt.uses_not_action
+
+entry_label(stmt, entry) := entry if not stmt.uses_not_action
+
+# granted is the set of catalog actions a statement names, with NotAction
+# turned into its complement.
+granted(stmt) := all_actions - expand_all(stmt.not_actions) if stmt.uses_not_action
+
+granted(stmt) := expand_all(stmt.actions) if not stmt.uses_not_action
+
+# granted_by_entry is the set of catalog actions one Action entry names; for a
+# NotAction statement it is the whole complement, whichever entry is asked.
+granted_by_entry(stmt, _) := granted(stmt) if stmt.uses_not_action
+
+granted_by_entry(stmt, entry) := expand(entry) if not stmt.uses_not_action
+
+expand_all(patterns) := {action |
+	some pattern in patterns
+	some action in expand(pattern)
+}
+
+# expand returns the catalog actions, in the catalog's spelling, that an
+# action or pattern matches. Unknown actions expand to nothing.
+expand(pattern) := all_actions if pattern == "*"
+
+expand(pattern) := _expand_parts(split(lower(pattern), ":")) if pattern != "*"
+
+_expand_parts(parts) := set() if count(parts) != 2
+
+_expand_parts(parts) := _expand_service(parts[0], parts[1]) if count(parts) == 2
+
+_expand_service(prefix, name) := _expand_in(prefix, name) if not has_wildcard(prefix)
+
+_expand_service(prefix, name) := {action |
+	some service, _ in data.dspm.catalog.services
+	glob.match(glob_pattern(prefix), [], service)
+	some action in _expand_in(service, name)
+} if {
+	has_wildcard(prefix)
+}
+
+_expand_in(prefix, name) := {concat(":", [prefix, canonical])} if {
+	not has_wildcard(name)
+	canonical := data.dspm.catalog.services[prefix][name]
+} else := {concat(":", [prefix, canonical]) |
+	has_wildcard(name)
+	pattern := glob_pattern(name)
+	some key, canonical in data.dspm.catalog.services[prefix]
+	glob.match(pattern, [], key)
+}
+
+# known holds when an action or pattern matches at least one real action.
+known(pattern) if count(expand(pattern)) > 0
+
+# all_actions is every action of the catalog.
+all_actions := {concat(":", [prefix, canonical]) |
+	some prefix, actions in data.dspm.catalog.services
+	some canonical in actions
+}
+
+has_wildcard(text) if contains(text, "*")
+
+has_wildcard(text) if contains(text, "?")
+
+# glob_pattern escapes the characters that OPA's glob treats as special but
+# IAM does not, leaving `*` and `?` as the only wildcards.
+glob_pattern(text) := strings.replace_n(
+	{"\\": "\\\\", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}"},
+	text,
+)
+
+# matches holds when an IAM pattern matches a value, ignoring case.
+matches(pattern, value) if glob.match(glob_pattern(lower(pattern)), [], lower(value))
+
+# within holds when every string the resource pattern can match also matches
+# the allowed pattern: the resource is the same or narrower. The resource's
+# own wildcards are compared as plain characters, which is exact for the
+# allowed patterns used here (a literal ARN, or one ending in `/*`).
+within(resource, allowed) if resource == allowed
+
+within(resource, allowed) if {
+	resource != allowed
+	has_wildcard(allowed)
+	glob.match(glob_pattern(allowed), [], resource)
+}
+
+# arn_account is the account field of an ARN ("" for `*` or a non-ARN).
+arn_account(resource) := parts[4] if {
+	parts := split(resource, ":")
+	count(parts) >= 6
+	parts[0] == "arn"
+} else := ""
+
+# service_of is the service prefix of an action, lower-case.
+service_of(action) := lower(split(action, ":")[0])

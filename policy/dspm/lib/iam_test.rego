@@ -1,0 +1,62 @@
+package dspm.lib.iam_test
+
+import data.dspm.lib.iam
+
+test_success_as_list if {
+	iam.as_list("a") == ["a"]
+	iam.as_list(["a", "b"]) == ["a", "b"]
+}
+
+test_success_single_statement if {
+	count(iam.statements({"Statement": {"Effect": "Allow"}})) == 1
+	count(iam.statements({})) == 0
+}
+
+test_success_expand_literal_any_case if {
+	iam.expand("KMS:generatedatakey") == {"kms:GenerateDataKey"}
+}
+
+test_success_expand_question_mark if {
+	"kms:ReEncryptTo" in iam.expand("kms:ReEncrypt?o")
+	not "kms:ReEncryptFrom" in iam.expand("kms:ReEncrypt?o")
+}
+
+test_success_expand_service_wildcard if {
+	"s3:GetObject" in iam.expand("s?:GetObject")
+}
+
+test_success_expand_unknown_is_empty if {
+	iam.expand("kms:GenerareDataKey") == set()
+	iam.expand("kms") == set()
+	iam.expand("a:b:c") == set()
+	not iam.known("kms:ReEncrypt")
+}
+
+test_success_glob_specials_are_literal if {
+	iam.expand("s3:[G]etObject") == set()
+	not iam.matches("arn:aws:s3:::{a,b}", "arn:aws:s3:::a")
+}
+
+test_success_star_expands_to_catalog if {
+	count(iam.expand("*")) == count(iam.all_actions)
+	count(iam.all_actions) > 15000
+}
+
+test_success_within if {
+	iam.within("arn:aws:s3:::b/x/*", "arn:aws:s3:::b/*")
+	iam.within("arn:aws:s3:::b", "arn:aws:s3:::b")
+	not iam.within("arn:aws:s3:::b*", "arn:aws:s3:::b/*")
+	not iam.within("*", "arn:aws:s3:::b/*")
+}
+
+test_success_arn_account if {
+	iam.arn_account("arn:aws:iam::111111111111:role/x") == "111111111111"
+	iam.arn_account("*") == ""
+}
+
+test_success_not_action_complement if {
+	stmt := iam.statement({"name": "p"}, 0, {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})
+	granted := iam.granted(stmt)
+	not "s3:GetObject" in granted
+	"ec2:RunInstances" in granted
+}

@@ -1,0 +1,92 @@
+# METADATA
+# title: The roles under check
+# description: |
+#   Classifies each input role by its role type (named by the user, or matched
+#   against the name globs of input.params.roles), flattens its policies into
+#   normalised statements and works out what it is allowed to do.
+package dspm.lib.roles
+
+import data.dspm.lib.contract
+import data.dspm.lib.iam
+
+# candidate_types lists, per role index, the role types whose globs match the
+# role's name, or the one type the user named.
+candidate_types[index] := {named} if {
+	some index, role in input.roles
+	named := object.get(role, "role_type", null)
+	named != null
+}
+
+candidate_types[index] := types if {
+	some index, role in input.roles
+	object.get(role, "role_type", null) == null
+	types := {role_type |
+		some role_type, globs in input.params.roles
+		some pattern in globs
+		iam.matches(pattern, role.name)
+	}
+}
+
+# role_type is the role type of each role classified without ambiguity.
+role_type[index] := role_type if {
+	some index, types in candidate_types
+	count(types) == 1
+	some role_type in types
+}
+
+# ambiguous lists the roles whose name matches several role types.
+ambiguous[index] := types if {
+	some index, types in candidate_types
+	count(types) > 1
+}
+
+# checked lists the index of every role the checks look at.
+checked contains index if some index, _ in role_type
+
+# statements lists every statement of a role's resolved policies.
+statements[index] := [stmt |
+	some policy in input.roles[index].policies
+	document := policy.document
+	some position, raw in iam.statements(document)
+	stmt := iam.statement(policy, position, raw)
+] if {
+	some index in checked
+}
+
+# allowed is every action an Allow statement of the role grants, with or
+# without a condition.
+allowed[index] := {action |
+	some stmt in statements[index]
+	stmt.effect == "Allow"
+	some action in iam.granted(stmt)
+} if {
+	some index in checked
+}
+
+# denied is every action an unconditional Deny on all resources removes.
+denied[index] := {action |
+	some stmt in statements[index]
+	stmt.effect == "Deny"
+	iam.unconditional(stmt)
+	iam.every_resource(stmt)
+	some action in iam.granted(stmt)
+} if {
+	some index in checked
+}
+
+# effective is what the role can do once those Denies are taken away.
+effective[index] := allowed[index] - denied[index]
+
+# documented is what the contract documents for the role's type.
+documented[index] := contract.documented[role_type[index]]
+
+# role_fields are the fields every finding about a role carries.
+role_fields(index) := {
+	"role_type": role_type[index],
+	"role": role.name,
+	"arn": object.get(role, "arn", null),
+	"account": object.get(role, "account", null),
+	"source": object.get(role, "source", null),
+} if {
+	role := input.roles[index]
+}

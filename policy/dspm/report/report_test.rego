@@ -1,0 +1,69 @@
+package dspm.report_test
+
+import data.dspm.lib.fixtures
+import data.dspm.report
+
+_named(name, role_type, statements) := object.union(fixtures.role(role_type, statements), {"name": name})
+
+_input(roles, fail_on) := object.union(fixtures.input_with(roles[0], fixtures.params), {
+	"roles": roles,
+	"options": {"fail_on": fail_on},
+})
+
+_clean_get_evidence := [fixtures.allow(
+	["s3:GetObjectAcl", "s3:GetObject", "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"],
+	["arn:aws:s3:::acme-dspm-evidence", "arn:aws:s3:::acme-dspm-evidence/*"],
+)]
+
+test_success_classification_by_glob if {
+	roles := [
+		_named("ZscalerDSPM-GetEvidence-Role", null, _clean_get_evidence),
+		_named("AdminRole", null, [fixtures.allow("*", "*")]),
+	]
+	result := report.result with input as _input(roles, "high")
+	[r.role_type | some r in result.roles] == ["get-evidence", null]
+	result.summary.roles_total == 2
+	result.summary.roles_checked == 1
+	result.summary.roles_unclassified == 1
+}
+
+test_success_summary_counts_and_threshold if {
+	result := report.result with input as _input([_named("x", "get-evidence", _clean_get_evidence)], "high")
+	result.summary.by_severity == {"critical": 0, "high": 0, "medium": 1, "low": 0, "info": 0}
+	result.summary.by_check["missing-permission"] == 1
+	result.summary.failed == false
+	result.summary.findings == 1
+}
+
+test_fail_threshold_medium if {
+	result := report.result with input as _input([_named("x", "get-evidence", _clean_get_evidence)], "medium")
+	result.summary.failed == true
+}
+
+test_success_threshold_never if {
+	result := report.result with input as _input([_named("x", "get-evidence", [fixtures.allow("*", "*")])], "never")
+	result.summary.failed == false
+	result.summary.by_check["excess-permission"] > 0
+}
+
+test_success_every_check_listed if {
+	result := report.result with input as _input([_named("x", "get-evidence", [])], "high")
+	object.keys(result.summary.by_check) == {
+		"required-deny", "tag-scope", "resource-scope", "excess-permission",
+		"missing-permission", "trust-policy", "unknown-action", "unresolved",
+	}
+}
+
+test_success_findings_sorted if {
+	roles := [_named("b", "get-evidence", []), _named("a", "get-evidence", [])]
+	result := report.result with input as _input(roles, "high")
+	names := [f.role | some f in result.findings]
+	names == sort(names)
+	count(names) > 0
+}
+
+test_success_no_roles if {
+	result := report.result with input as {"params": fixtures.params, "options": {"fail_on": "high"}, "sources": [], "roles": []}
+	result.findings == []
+	result.summary.failed == false
+}
