@@ -23,20 +23,21 @@ meta := finding.annotations(rego.metadata.chain())
 
 findings contains result if {
 	some index in roles.checked
-	some stmt in roles.statements[index]
+	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
 	some entry in iam.action_entries(stmt)
 
-	excess := (iam.granted_by_entry(stmt, entry) & roles.effective[index]) - roles.documented[index]
+	excess := (roles.entry_actions(index, position, entry) & roles.effective[index]) - roles.documented[index]
 	count(excess) > 0
+	listed := finding.sorted_list(excess)
 
 	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
 		"action": iam.entry_label(stmt, entry),
-		"actions": finding.sorted_list(excess),
+		"actions": listed,
 		"resource": concat(", ", _resources(stmt)),
 		"message": sprintf(
 			"%s in %s allows %d action(s) the %s contract does not document, such as %s",
-			[iam.entry_label(stmt, entry), finding.where(stmt), count(excess), roles.role_type[index], _first(excess)],
+			[iam.entry_label(stmt, entry), finding.where(stmt), count(excess), roles.role_type[index], listed[0]],
 		),
 	}))
 }
@@ -44,5 +45,3 @@ findings contains result if {
 _resources(stmt) := stmt.resources if not stmt.uses_not_resource
 
 _resources(stmt) := [sprintf("NotResource %s", [concat(", ", stmt.not_resources)])] if stmt.uses_not_resource
-
-_first(actions) := finding.sorted_list(actions)[0]

@@ -27,7 +27,7 @@ findings contains result if {
 	some row in contract.denied_rows[roles.role_type[index]]
 	some action in contract.row_actions[row.id]
 
-	not _denied(roles.statements[index], action)
+	not _denied(index, action)
 
 	result := finding.new(meta, roles.role_fields(index), {
 		"action": row.action,
@@ -40,10 +40,10 @@ findings contains result if {
 	})
 }
 
-_denied(statements, action) if {
-	some stmt in statements
+_denied(index, action) if {
+	some position, stmt in roles.statements[index]
 	stmt.effect == "Deny"
 	iam.unconditional(stmt)
 	iam.every_resource(stmt)
-	action in iam.granted(stmt)
+	action in roles.granted[index][position]
 }

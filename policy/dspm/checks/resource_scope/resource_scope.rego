@@ -24,13 +24,13 @@ meta := finding.annotations(rego.metadata.chain())
 findings contains result if {
 	some index in roles.checked
 	role_type := roles.role_type[index]
-	some stmt in roles.statements[index]
+	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
 	some entry in iam.action_entries(stmt)
 	some resource in _reach(stmt)
 
 	beyond := {action |
-		some action in iam.granted_by_entry(stmt, entry)
+		some action in roles.entry_actions(index, position, entry)
 		classes := contract.scopes[role_type][action]
 		action in roles.effective[index]
 		not _fits_any(classes, resource, input.roles[index])

@@ -24,12 +24,12 @@ _tag := input.params.dspm_tag
 
 findings contains result if {
 	some index in roles.checked
-	some stmt in roles.statements[index]
+	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
 	some entry in iam.action_entries(stmt)
 
 	unpinned := {action |
-		some action in iam.granted_by_entry(stmt, entry)
+		some action in roles.entry_actions(index, position, entry)
 		action in contract.tagged[roles.role_type[index]]
 		action in roles.effective[index]
 		not pins_tag(stmt.condition, action, _tag)

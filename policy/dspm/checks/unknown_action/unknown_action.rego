@@ -26,7 +26,7 @@ findings contains result if {
 	stmt.effect == "Allow"
 	some entry in array.concat(stmt.actions, stmt.not_actions)
 
-	not iam.known(entry)
+	count(roles.expansions[entry]) == 0
 
 	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
 		"action": entry,

@@ -52,18 +52,6 @@ entry_label(stmt, entry) := sprintf("NotAction %s", [entry]) if stmt.uses_not_ac
 
 entry_label(stmt, entry) := entry if not stmt.uses_not_action
 
-# granted is the set of catalog actions a statement names, with NotAction
-# turned into its complement.
-granted(stmt) := all_actions - expand_all(stmt.not_actions) if stmt.uses_not_action
-
-granted(stmt) := expand_all(stmt.actions) if not stmt.uses_not_action
-
-# granted_by_entry is the set of catalog actions one Action entry names; for a
-# NotAction statement it is the whole complement, whichever entry is asked.
-granted_by_entry(stmt, _) := granted(stmt) if stmt.uses_not_action
-
-granted_by_entry(stmt, entry) := expand(entry) if not stmt.uses_not_action
-
 expand_all(patterns) := {action |
 	some pattern in patterns
 	some action in expand(pattern)

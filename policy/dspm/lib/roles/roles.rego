@@ -53,23 +53,49 @@ statements[index] := [stmt |
 	some index in checked
 }
 
+# expansions maps each distinct action entry of the checked roles to the
+# catalog actions it matches, so that each pattern is expanded once.
+expansions := {pattern: iam.expand(pattern) | some pattern in _patterns}
+
+_patterns contains pattern if {
+	some index in checked
+	some stmt in statements[index]
+	some pattern in array.concat(stmt.actions, stmt.not_actions)
+}
+
+# granted lists, per role and aligned with its statements, the set of
+# catalog actions each statement names (NotAction turned into its complement).
+granted[index] := [_statement_actions(stmt) | some stmt in statements[index]] if some index in checked
+
+_statement_actions(stmt) := iam.all_actions - _union(stmt.not_actions) if stmt.uses_not_action
+
+_statement_actions(stmt) := _union(stmt.actions) if not stmt.uses_not_action
+
+_union(patterns) := {action | some pattern in patterns; some action in expansions[pattern]}
+
+# entry_actions is the set of catalog actions one entry of a statement names;
+# for a NotAction statement it is the statement's whole complement.
+entry_actions(index, position, entry) := granted[index][position] if {
+	statements[index][position].uses_not_action
+} else := expansions[entry]
+
 # allowed is every action an Allow statement of the role grants, with or
 # without a condition.
 allowed[index] := {action |
-	some stmt in statements[index]
+	some position, stmt in statements[index]
 	stmt.effect == "Allow"
-	some action in iam.granted(stmt)
+	some action in granted[index][position]
 } if {
 	some index in checked
 }
 
 # denied is every action an unconditional Deny on all resources removes.
 denied[index] := {action |
-	some stmt in statements[index]
+	some position, stmt in statements[index]
 	stmt.effect == "Deny"
 	iam.unconditional(stmt)
 	iam.every_resource(stmt)
-	some action in iam.granted(stmt)
+	some action in granted[index][position]
 } if {
 	some index in checked
 }

@@ -53,10 +53,3 @@ test_success_arn_account if {
 	iam.arn_account("arn:aws:iam::111111111111:role/x") == "111111111111"
 	iam.arn_account("*") == ""
 }
-
-test_success_not_action_complement if {
-	stmt := iam.statement({"name": "p"}, 0, {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})
-	granted := iam.granted(stmt)
-	not "s3:GetObject" in granted
-	"ec2:RunInstances" in granted
-}
