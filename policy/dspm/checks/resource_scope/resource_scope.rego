@@ -27,13 +27,13 @@ findings contains result if {
 	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
 	some entry in iam.action_entries(stmt)
+	candidates := (roles.entry_actions(index, position, entry) & roles.documented[index]) & roles.effective[index]
+	count(candidates) > 0
 	some resource in _reach(stmt)
 
 	beyond := {action |
-		some action in roles.entry_actions(index, position, entry)
-		classes := contract.scopes[role_type][action]
-		action in roles.effective[index]
-		not _fits_any(classes, resource, input.roles[index])
+		some action in candidates
+		not _fits_any(contract.scopes[role_type][action], resource, input.roles[index])
 	}
 	count(beyond) > 0
 

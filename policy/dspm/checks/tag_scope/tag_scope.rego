@@ -28,12 +28,9 @@ findings contains result if {
 	stmt.effect == "Allow"
 	some entry in iam.action_entries(stmt)
 
-	unpinned := {action |
-		some action in roles.entry_actions(index, position, entry)
-		action in contract.tagged[roles.role_type[index]]
-		action in roles.effective[index]
-		not pins_tag(stmt.condition, action, _tag)
-	}
+	candidates := (roles.entry_actions(index, position, entry) & contract.tagged[roles.role_type[index]]) & roles.effective[index]
+	count(candidates) > 0
+	unpinned := {action | some action in candidates; not pins_tag(stmt.condition, action, _tag)}
 	count(unpinned) > 0
 
 	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
