@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OPA_BINDINGS := opa-golib-python-bindings==0.4.4
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint typecheck bundle catalog contract clean
+.PHONY: venv demo test pytest lint typecheck bundle catalog contract index clean
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	$(BIN)/dspm-iam check --params examples/demo/params.yaml \
-		examples/demo/authorization-details.json || test $$? -eq 1
+		examples/demo/accounts || test $$? -eq 1
 
 test: pytest lint typecheck
 
@@ -39,11 +39,17 @@ bundle: venv
 
 catalog: venv
 	$(BIN)/python -m dspm_iam.catalog_build policy/dspm/catalog/data.json
+	$(MAKE) index
+
+# The contract's wildcards expanded against the catalog, compiled into data.
+index: venv
+	$(BIN)/python -m dspm_iam.index_build policy policy/dspm/index/data.json
 
 contract: venv
 	$(BIN)/python -m dspm_iam.contract_build \
 		$(or $(SEED),../shared/seed/dspm-iam-roles-aws.md) \
 		policy/dspm/contract/data.json
+	$(MAKE) index
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

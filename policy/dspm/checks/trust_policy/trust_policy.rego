@@ -136,6 +136,13 @@ _admits_expected(statements, expectation) if {
 	expected(expectation, principal)
 }
 
+# Anyone includes the expected principal: that is reported as DSPM-TRUST-001.
+_admits_expected(statements, _) if {
+	some stmt in statements
+	some principal in stmt.principals
+	principal.value == "*"
+}
+
 # expected holds for a principal the role type's expectation admits.
 expected(expectation, principal) if {
 	expectation.principal == "service"

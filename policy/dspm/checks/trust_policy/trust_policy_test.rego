@@ -92,3 +92,7 @@ test_fail_vendor_with_wrong_external_id if {
 test_fail_expected_principal_absent if {
 	_rules(_trusting("scanner", [])) == {["DSPM-TRUST-004", "medium"]}
 }
+
+test_success_anyone_is_reported_once if {
+	_rules(_trusting("target", [_assume({"AWS": "*"})])) == {["DSPM-TRUST-001", "critical"]}
+}

@@ -1,0 +1,69 @@
+"""Compile the contract's wildcard expansions into bundle data (`make index`).
+
+Expanding every contract row against the catalog is the same work on every
+evaluation; the engine does it once here and the result is stored as
+`data.dspm.index`. A Rego unit test compares the stored index with a fresh
+expansion, so a stale index fails the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dspm_iam.bundle import load_bundle
+from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.errors import DspmIamError
+
+EXPANDED_ROWS = "dspm.lib.contract.expanded_rows"
+
+
+def build_index(policy: Path) -> dict[str, Any]:
+    """Evaluate the contract's expansions with the bundle at policy."""
+    engine = EmbeddedEngine(load_bundle(policy))
+    try:
+        catalog = engine.document("dspm.catalog.version")
+        rows = engine.document(EXPANDED_ROWS)
+    finally:
+        engine.close()
+    return {"catalog_version": catalog, "row_actions": rows}
+
+
+def write_index(index: dict[str, Any], target: Path) -> None:
+    """Write the index as compact, deterministic JSON."""
+    lines = [
+        "{",
+        f'"catalog_version": {json.dumps(index["catalog_version"])},',
+        '"row_actions": {',
+    ]
+    rows = sorted(index["row_actions"].items())
+    for number, (row_id, actions) in enumerate(rows):
+        comma = "," if number < len(rows) - 1 else ""
+        lines.append(f"{json.dumps(row_id)}: {json.dumps(actions)}{comma}")
+    lines += ["}", "}"]
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: python -m dspm_iam.index_build POLICY_DIR OUT.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("policy", type=Path, help="the bundle directory")
+    parser.add_argument("output", type=Path, help="the index data file to write")
+    args = parser.parse_args(argv)
+
+    try:
+        write_index(build_index(args.policy), args.output)
+    except (DspmIamError, OSError) as error:
+        print(f"index_build: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
