@@ -51,11 +51,8 @@ def test_rego(
     test: RegoTest,
 ) -> None:
     package = outcomes[test.package]
-    if package is None:
-        # The package raised as a whole: run the test alone to see its error.
-        held = run(engine, test)
-    else:
-        held = package.get(test.name, False)
+    # Where the package raised as a whole, the test runs alone to show its error.
+    held = run(engine, test) if package is None else package.get(test.name, False)
 
     assert held, f"{test.path} in {test.module} does not hold"
 

@@ -32,8 +32,8 @@ findings contains result if {
 		"action": row.action,
 		"actions": finding.sorted_list(missing),
 		"message": sprintf(
-			"%s (contract row %s: %s) is not allowed: %d action(s) missing, such as %s%s",
-			[row.action, row.id, row.purpose, count(missing), finding.sorted_list(missing)[0], _caveat(index)],
+			"%s (contract row %s) is not allowed: %d action(s) missing, such as %s%s",
+			[row.action, row.id, count(missing), finding.sorted_list(missing)[0], _caveat(index)],
 		),
 	})
 }

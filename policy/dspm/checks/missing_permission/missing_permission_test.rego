@@ -45,7 +45,7 @@ test_fail_whole_finding if {
 		"action": "kms:Decrypt",
 		"actions": ["kms:Decrypt"],
 		"resource": null,
-		"message": "kms:Decrypt (contract row get-evidence-r06: To decrypt ciphertext that was encrypted using a KMS key) is not allowed: 1 action(s) missing, such as kms:Decrypt",
+		"message": "kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt",
 		"remediation": missing_permission.meta.custom.remediation,
 	})}
 }

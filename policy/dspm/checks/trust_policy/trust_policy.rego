@@ -56,7 +56,7 @@ findings contains result if {
 	some principal in stmt.principals
 	principal.value == "*"
 	severity := _anyone_severity(stmt)
-	message := sprintf("%s lets anyone (*) assume the role%s", [finding.where(stmt), _condition_words(stmt)])
+	message := sprintf("%s lets anyone (*) assume the role%s", [_where(stmt), _condition_words(stmt)])
 	result := _trust_finding(index, stmt, principal.value, severity, "DSPM-TRUST-001", message)
 }
 
@@ -65,7 +65,7 @@ findings contains result if {
 	some stmt in statements
 	stmt.not_principal != null
 	excluded := concat(", ", [principal.value | some principal in principals({"Principal": stmt.not_principal})])
-	message := sprintf("%s uses NotPrincipal: every principal but %s may assume the role", [finding.where(stmt), excluded])
+	message := sprintf("%s uses NotPrincipal: every principal but %s may assume the role", [_where(stmt), excluded])
 	result := _trust_finding(index, stmt, sprintf("NotPrincipal %s", [excluded]), "critical", "DSPM-TRUST-001", message)
 }
 
@@ -78,7 +78,7 @@ findings contains result if {
 	not expected(expectation[index], principal)
 	message := sprintf(
 		"%s trusts %s principal %s; a %s role should trust only %s",
-		[finding.where(stmt), principal.type, principal.value, roles.role_type[index], _expected_words(expectation[index])],
+		[_where(stmt), principal.type, principal.value, roles.role_type[index], _expected_words(expectation[index])],
 	)
 	result := _trust_finding(index, stmt, principal.value, "high", "DSPM-TRUST-002", message)
 }
@@ -93,7 +93,7 @@ findings contains result if {
 	not _external_id_pinned(stmt.condition)
 	message := sprintf(
 		"%s trusts the vendor principal %s without an sts:ExternalId condition%s",
-		[finding.where(stmt), principal.value, _external_id_words],
+		[_where(stmt), principal.value, _external_id_words],
 	)
 	result := _trust_finding(index, stmt, principal.value, "high", "DSPM-TRUST-003", message)
 }
@@ -223,3 +223,7 @@ _expected_words(expectation) := sprintf("the orchestrator account %s", [input.pa
 _expected_words(expectation) := sprintf("the vendor principal %s", [concat(", ", input.params.vendor_principals)]) if {
 	expectation.principal == "vendor"
 }
+
+_where(stmt) := sprintf("trust policy statement %d (%s)", [stmt.index, stmt.sid]) if stmt.sid != null
+
+_where(stmt) := sprintf("trust policy statement %d", [stmt.index]) if stmt.sid == null

@@ -55,7 +55,7 @@ test_fail_anyone if {
 		"action": "sts:AssumeRole",
 		"actions": [],
 		"resource": "*",
-		"message": "statement 0 of policy trust policy lets anyone (*) assume the role",
+		"message": "trust policy statement 0 lets anyone (*) assume the role",
 		"remediation": trust_policy.meta.custom.remediation,
 	})
 }

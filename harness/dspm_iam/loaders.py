@@ -1,0 +1,416 @@
+"""Turn input paths into the sources and roles of the document sent to the bundle.
+
+Reads bare policy documents, single roles shaped like an element of
+RoleDetailList, and whole `aws iam get-account-authorization-details` dumps.
+Documents are checked for their minimal shape and otherwise passed on as
+written: the bundle normalises them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import unquote
+
+from dspm_iam.errors import InputError
+from dspm_iam.params import check_role_type
+
+logger = logging.getLogger(__name__)
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+DUMP_KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+UNRESOLVED = "not in the Policies list of any dump given"
+_STRING_OR_LIST = ("Action", "NotAction", "Resource", "NotResource")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The `sources` and `roles` lists of the input document."""
+
+    sources: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _File:
+    """One JSON document read from a file or standard input."""
+
+    name: str
+    stem: str
+    kind: str
+    document: dict[str, Any]
+
+
+@dataclass
+class _PolicyIndex:
+    """Managed policies of every dump read, by ARN, with decoded defaults."""
+
+    entries: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    resolved: dict[str, dict[str, Any] | str] = field(default_factory=dict)
+
+    def add(self, source: str, dump: dict[str, Any]) -> None:
+        """Index the Policies list of one dump; the first dump naming an ARN wins."""
+        for entry in _objects(dump, "Policies", source, "Policies"):
+            arn = entry.get("Arn")
+            if isinstance(arn, str):
+                self.entries.setdefault(arn, (source, entry))
+
+    def resolve(self, arn: str) -> dict[str, Any] | str:
+        """The default version's document of a managed policy, or why there is none."""
+        if arn not in self.resolved:
+            self.resolved[arn] = self._default_document(arn)
+        return self.resolved[arn]
+
+    def _default_document(self, arn: str) -> dict[str, Any] | str:
+        if arn not in self.entries:
+            logger.debug("managed policy %s: %s", arn, UNRESOLVED)
+            return UNRESOLVED
+
+        source, entry = self.entries[arn]
+        where = f"managed policy {entry.get('PolicyName', arn)}"
+        for version in _objects(entry, "PolicyVersionList", source, where):
+            if _is_default(version, entry.get("DefaultVersionId")):
+                return _document(version.get("Document"), source, where)
+        return "its Policies entry has no default version"
+
+
+def load_inputs(
+    paths: Sequence[str], role_type: str | None = None, stdin: TextIO | None = None
+) -> Inputs:
+    """Read every path ('-' is standard input, a directory its *.json files)."""
+    check_role_type(role_type)
+    files = [_parse(name, text) for name, text in _texts(paths, stdin)]
+
+    index = _PolicyIndex()
+    for read in files:
+        if read.kind == "dump":
+            index.add(read.name, read.document)
+
+    # Limitation: a role read twice (the same dump given twice, or a role file
+    # next to the dump it came from) is passed on twice and checked twice, so
+    # its findings repeat. Deduplicating by ARN would lift this.
+    sources = [_source(read) for read in files]
+    roles = [role for read in files for role in _roles(read, index, role_type)]
+    logger.info("read %d sources holding %d roles", len(sources), len(roles))
+    return Inputs(sources=sources, roles=roles)
+
+
+def _texts(paths: Sequence[str], stdin: TextIO | None) -> Iterator[tuple[str, str]]:
+    stdin_read = False
+    for given in paths:
+        if given == STDIN:
+            if stdin_read:
+                raise InputError(f"{STDIN}: expected standard input once, as one path")
+            stdin_read = True
+            yield STDIN_NAME, (stdin or sys.stdin).read()
+            continue
+
+        for path in _expand(Path(given)):
+            yield str(path), _read(path)
+
+
+def _expand(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+
+    found = sorted(child for child in path.rglob("*.json") if child.is_file())
+    if not found:
+        raise InputError(f"{path}: expected *.json files below this directory")
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"{path}: expected a readable file ({reason})") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: expected UTF-8 text ({error.reason})") from None
+
+
+def _parse(name: str, text: str) -> _File:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{name}: expected JSON (line {error.lineno} column {error.colno}: "
+            f"{error.msg})"
+        ) from None
+
+    kind = _kind(document)
+    if kind is None:
+        raise InputError(
+            f"{name}: expected an IAM policy document, a role, or a "
+            f"get-account-authorization-details dump; found {_what(document)}"
+        )
+    stem = "stdin" if name == STDIN_NAME else Path(name).stem
+    return _File(name=name, stem=stem, kind=kind, document=document)
+
+
+def _kind(document: Any) -> str | None:
+    if not isinstance(document, dict):
+        return None
+    if "Statement" in document:
+        return "policy"
+    if "RoleName" in document:
+        return "role"
+    if any(key in document for key in DUMP_KEYS):
+        return "dump"
+    return None
+
+
+def _source(read: _File) -> dict[str, Any]:
+    truncated = read.kind == "dump" and read.document.get("IsTruncated") is True
+    if truncated:
+        logger.info("%s: the dump is one page of several (IsTruncated)", read.name)
+    return {"path": read.name, "kind": read.kind, "truncated": truncated}
+
+
+def _roles(
+    read: _File, index: _PolicyIndex, role_type: str | None
+) -> list[dict[str, Any]]:
+    if read.kind == "policy":
+        return [_bare_policy_role(read, role_type)]
+    if read.kind == "role":
+        return [_role(read.document, read.name, index, role_type)]
+
+    if "RoleDetailList" not in read.document:
+        logger.info("%s: the dump has no RoleDetailList, so no roles", read.name)
+    elements = _objects(read.document, "RoleDetailList", read.name, "RoleDetailList")
+    return [_role(element, read.name, index, role_type) for element in elements]
+
+
+def _bare_policy_role(read: _File, role_type: str | None) -> dict[str, Any]:
+    if role_type is None:
+        raise InputError(
+            f"{read.name}: a bare policy document needs --role-type to say "
+            "which DSPM role it belongs to"
+        )
+
+    file_name = "stdin" if read.name == STDIN_NAME else Path(read.name).name
+    document = _document(read.document, read.name, f"policy {file_name}")
+    policy = {"name": file_name, "arn": None, "kind": "inline", "document": document}
+    return {
+        "name": read.stem,
+        "arn": None,
+        "account": None,
+        "source": read.name,
+        "role_type": role_type,
+        "trust_policy": None,
+        "permissions_boundary": None,
+        "policies": [policy],
+    }
+
+
+def _role(
+    raw: dict[str, Any], source: str, index: _PolicyIndex, role_type: str | None
+) -> dict[str, Any]:
+    name = _string(raw, "RoleName", source, "role")
+    where = f"role {name}"
+    arn = raw.get("Arn") if isinstance(raw.get("Arn"), str) else None
+    return {
+        "name": name,
+        "arn": arn,
+        "account": _account(arn),
+        "source": source,
+        "role_type": role_type,
+        "trust_policy": _trust(raw, source, where),
+        "permissions_boundary": _boundary(raw, source, where, index),
+        "policies": _inline(raw, source, where) + _managed(raw, source, where, index),
+    }
+
+
+def _trust(raw: dict[str, Any], source: str, where: str) -> dict[str, Any] | None:
+    trust = raw.get("AssumeRolePolicyDocument")
+    if trust is None:
+        return None
+    return _document(trust, source, f"{where} trust policy")
+
+
+def _account(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    if len(parts) > 4 and _ACCOUNT.match(parts[4]):
+        return parts[4]
+    return None
+
+
+def _inline(raw: dict[str, Any], source: str, where: str) -> list[dict[str, Any]]:
+    policies = []
+    for entry in _objects(raw, "RolePolicyList", source, where):
+        name = _string(entry, "PolicyName", source, f"{where} inline policy")
+        document = _document(
+            entry.get("PolicyDocument"), source, f"{where} inline policy {name}"
+        )
+        policies.append(
+            {"name": name, "arn": None, "kind": "inline", "document": document}
+        )
+    return policies
+
+
+def _managed(
+    raw: dict[str, Any], source: str, where: str, index: _PolicyIndex
+) -> list[dict[str, Any]]:
+    policies = []
+    for entry in _objects(raw, "AttachedManagedPolicies", source, where):
+        arn = _string(entry, "PolicyArn", source, f"{where} managed policy")
+        name = entry.get("PolicyName")
+        policy: dict[str, Any] = {
+            "name": name if isinstance(name, str) else arn.rsplit("/", 1)[-1],
+            "arn": arn,
+            "kind": "managed",
+        }
+        policy.update(_resolution(index.resolve(arn)))
+        policies.append(policy)
+    return policies
+
+
+def _boundary(
+    raw: dict[str, Any], source: str, where: str, index: _PolicyIndex
+) -> dict[str, Any] | None:
+    boundary = raw.get("PermissionsBoundary")
+    if boundary is None:
+        return None
+    if not isinstance(boundary, dict):
+        raise InputError(
+            f"{source}: {where}: expected PermissionsBoundary to be an object, "
+            f"found {_what(boundary)}"
+        )
+
+    arn = _string(boundary, "PermissionsBoundaryArn", source, f"{where} boundary")
+    return {"arn": arn, **_resolution(index.resolve(arn))}
+
+
+def _resolution(found: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(found, str):
+        return {"unresolved": found}
+    return {"document": found}
+
+
+def _is_default(version: dict[str, Any], default_id: Any) -> bool:
+    if version.get("IsDefaultVersion") is True:
+        return True
+    return default_id is not None and version.get("VersionId") == default_id
+
+
+def _document(value: Any, source: str, where: str) -> dict[str, Any]:
+    document = _decoded(value, source, where)
+    problem = _shape_problem(document)
+    if problem is not None:
+        raise InputError(f"{source}: {where}: {problem}")
+
+    checked: dict[str, Any] = document
+    return checked
+
+
+def _decoded(value: Any, source: str, where: str) -> Any:
+    if not isinstance(value, str):
+        return value
+
+    text = value if value.lstrip().startswith("{") else unquote(value)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{source}: {where}: expected a policy document as a JSON object or "
+            f"a URL-encoded JSON string (line {error.lineno} column {error.colno}: "
+            f"{error.msg})"
+        ) from None
+
+
+def _shape_problem(document: Any) -> str | None:
+    if not isinstance(document, dict):
+        return f"expected a policy document (an object), found {_what(document)}"
+    if "Statement" not in document:
+        return "expected a policy document with a Statement, found none"
+
+    statements = document["Statement"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return (
+            "expected Statement to be an object or a list of objects, "
+            f"found {_what(statements)}"
+        )
+
+    for position, statement in enumerate(statements):
+        problem = _statement_problem(statement)
+        if problem is not None:
+            return f"statement {position}{_sid(statement)}: {problem}"
+    return None
+
+
+def _statement_problem(statement: Any) -> str | None:
+    if not isinstance(statement, dict):
+        return f"expected an object, found {_what(statement)}"
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        found = _what(statement["Effect"]) if "Effect" in statement else "no Effect"
+        return f"expected Effect Allow or Deny, found {found}"
+
+    present = [key for key in ("Action", "NotAction") if key in statement]
+    if len(present) != 1:
+        found = "both" if present else "neither"
+        return f"expected one of Action or NotAction, found {found}"
+
+    for key in _STRING_OR_LIST:
+        if key in statement and not _string_or_strings(statement[key]):
+            return (
+                f"expected {key} to be a string or a list of strings, "
+                f"found {_what(statement[key])}"
+            )
+    return None
+
+
+def _sid(statement: Any) -> str:
+    sid = statement.get("Sid") if isinstance(statement, dict) else None
+    return f" ({sid})" if isinstance(sid, str) and sid else ""
+
+
+def _string_or_strings(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _objects(
+    container: dict[str, Any], key: str, source: str, where: str
+) -> list[dict[str, Any]]:
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InputError(
+            f"{source}: {where}: expected {key} to be a list of objects, "
+            f"found {_what(value)}"
+        )
+    return value
+
+
+def _string(container: dict[str, Any], key: str, source: str, where: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        found = _what(value) if key in container else f"no {key}"
+        raise InputError(
+            f"{source}: {where}: expected {key} as a string, found {found}"
+        )
+    return value
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, dict):
+        keys = sorted(str(key) for key in value)
+        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+        return f"a JSON object with keys {shown}" if keys else "an empty JSON object"
+    if isinstance(value, list):
+        return "a JSON list"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value[:40])}"
+    return f"the value {json.dumps(value)}"

@@ -1,0 +1,352 @@
+"""Tests for dspm_iam.cli: exit statuses, one-line errors and end-to-end runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dspm_iam import __version__
+from dspm_iam.cli import cli
+from dspm_iam.params import ROLE_TYPES
+from dspm_iam.schemas import validator
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+GOOD = DATA / "good"
+BAD_INPUTS = DATA / "bad" / "inputs"
+BAD_PARAMS = DATA / "bad" / "params"
+BARE = GOOD / "bare-policy-single-statement.json"
+ROLE = GOOD / "role-url-encoded.json"
+DUMP = GOOD / "dump-small.json"
+PARAMS = DATA / "params" / "all-features.yaml"
+
+
+def _run(*args: str | Path, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, [str(arg) for arg in args], input=stdin)
+
+
+def _assert_one_line_error(result: Result, path: Path | str, expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [f"dspm-iam: error: {path}: {expected}"]
+    assert "Traceback" not in result.output
+
+
+def _json_report(result: Result) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert list(validator("report").iter_errors(report)) == []
+    return report
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(
+            "malformed.json",
+            "expected JSON (line 4 column 50: Expecting property name enclosed "
+            "in double quotes)",
+            id="malformed",
+        ),
+        pytest.param(
+            "truncated.json",
+            "expected JSON (line 5 column 14: Unterminated string starting at)",
+            id="truncated",
+        ),
+        pytest.param(
+            "list.json",
+            "expected an IAM policy document, a role, or a "
+            "get-account-authorization-details dump; found a JSON list",
+            id="list",
+        ),
+        pytest.param(
+            "not-iam.json",
+            "expected an IAM policy document, a role, or a "
+            "get-account-authorization-details dump; found a JSON object with "
+            "keys name, permissions",
+            id="not-iam",
+        ),
+        pytest.param(
+            "statement-without-effect.json",
+            "policy statement-without-effect.json: statement 0 (Read): expected "
+            "Effect Allow or Deny, found no Effect",
+            id="statement-without-effect",
+        ),
+        pytest.param(
+            "action-number.json",
+            "role DSPM-Target inline policy target-s3: statement 0 (S3Read): "
+            "expected Action to be a string or a list of strings, found the "
+            "value 42",
+            id="action-number",
+        ),
+    ],
+)
+def test_bad_input_file(name: str, expected: str) -> None:
+    path = BAD_INPUTS / name
+
+    result = _run("check", "--role-type", "target", path)
+
+    _assert_one_line_error(result, path, expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(
+            "yaml-syntax.yaml",
+            "expected YAML or JSON (line 4 column 15: mapping values are not "
+            "allowed here)",
+            id="yaml-syntax",
+        ),
+        pytest.param(
+            "account-id.yaml",
+            "orchestrator_account_id: expected a string matching ^[0-9]{12}$, "
+            'found "11111111111"',
+            id="account-id",
+        ),
+        pytest.param(
+            "unknown-role-type.yaml",
+            "roles.scaner: unknown role type; expected one of " + ", ".join(ROLE_TYPES),
+            id="unknown-role-type",
+        ),
+        pytest.param(
+            "unknown-key.yaml",
+            "orchestrator_account: unknown key; expected one of "
+            "orchestrator_account_id, dspm_tag, evidence_bucket, "
+            "evidence_kms_key_arn, export_bucket, dspm_queue_arns, "
+            "vendor_principals, external_id, features, roles",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "wrong-type.yaml",
+            'features.custom_network: expected true or false, found "yes"',
+            id="wrong-type",
+        ),
+    ],
+)
+def test_bad_params_file(name: str, expected: str) -> None:
+    path = BAD_PARAMS / name
+
+    result = _run("check", "--params", path, DUMP)
+
+    _assert_one_line_error(result, path, expected)
+
+
+def test_empty_directory(tmp_path: Path) -> None:
+    result = _run("check", tmp_path)
+
+    _assert_one_line_error(
+        result, tmp_path, "expected *.json files below this directory"
+    )
+
+
+def test_bare_policy_without_role_type() -> None:
+    result = _run("check", BARE)
+
+    _assert_one_line_error(
+        result,
+        BARE,
+        "a bare policy document needs --role-type to say which DSPM role it belongs to",
+    )
+
+
+def test_bundle_without_manifest(tmp_path: Path) -> None:
+    result = _run("check", "--bundle", tmp_path, DUMP)
+
+    _assert_one_line_error(
+        result, tmp_path, "expected an OPA bundle with a .manifest file"
+    )
+
+
+def test_unknown_role_type_is_a_usage_error() -> None:
+    result = _run("check", "--role-type", "scaner", DUMP)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Invalid value for '--role-type'" in result.stderr
+    assert all(f"'{role_type}'" in result.stderr for role_type in ROLE_TYPES)
+
+
+def test_no_paths_is_a_usage_error() -> None:
+    result = _run("check")
+
+    assert result.exit_code == 2
+    assert "Missing argument 'PATHS...'" in result.stderr
+
+
+def test_version() -> None:
+    result = _run("--version")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"dspm-iam {__version__}\n"
+
+
+def test_json_report_end_to_end() -> None:
+    result = _run("check", "--format", "json", "--params", PARAMS, DUMP, ROLE)
+
+    report = _json_report(result)
+    assert result.exit_code == (1 if report["summary"]["failed"] else 0)
+    assert result.stderr == ""
+    assert report["summary"]["fail_on"] == "high"
+    assert report["summary"]["roles_total"] == 3
+    assert [(role["name"], role["source"]) for role in report["roles"]] == [
+        ("DSPM-Target", str(DUMP)),
+        ("unrelated-ci", str(DUMP)),
+        ("DSPM-Scanner", str(ROLE)),
+    ]
+    assert report["catalog"]["version"]
+    assert "services" not in report["catalog"]
+
+
+def test_truncated_dump_and_unresolved_policy_are_reported() -> None:
+    result = _run("check", "--format", "json", "--params", PARAMS, DUMP)
+
+    report = _json_report(result)
+    located = {(f["source"], f["role"], f["policy"]) for f in report["findings"]}
+    assert (str(DUMP), None, None) in located
+    assert (
+        str(DUMP),
+        "DSPM-Target",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ) in located
+    assert report["summary"]["failed"] is True
+    assert result.exit_code == 1
+
+
+def test_fail_on_never_exits_zero() -> None:
+    result = _run("check", "--format", "json", "--fail-on", "never", DUMP, ROLE)
+
+    report = _json_report(result)
+    assert report["summary"]["fail_on"] == "never"
+    assert report["summary"]["failed"] is False
+    assert report["summary"]["findings"] > 0
+    assert result.exit_code == 0
+
+
+def test_text_report_end_to_end() -> None:
+    errata = json.loads(_run("contract", "--format", "json").stdout)["errata"]
+
+    result = _run("check", "--params", PARAMS, DUMP, ROLE)
+
+    lines = result.stdout.splitlines()
+    footer = " ".join(line.strip() for line in lines[-2:])
+    assert "Account 222222222222" in lines
+    assert "  Role DSPM-Target (target) from " + str(DUMP) in lines
+    assert "Roles: 3 read, 2 checked, 1 unclassified" in lines
+    assert footer.endswith(f"contract errata: {len(errata)}")
+    assert "\x1b[" not in result.stdout
+    assert result.stderr == ""
+    assert result.exit_code == (1 if "Result: FAILED (--fail-on high)" in lines else 0)
+
+
+def test_output_file(tmp_path: Path) -> None:
+    output = tmp_path / "report.json"
+
+    result = _run("check", "--format", "json", "--output", output, DUMP)
+
+    assert result.stdout == ""
+    report: dict[str, Any] = json.loads(output.read_text("utf-8"))
+    assert list(validator("report").iter_errors(report)) == []
+    assert result.exit_code == (1 if report["summary"]["failed"] else 0)
+
+
+def test_output_file_not_writable(tmp_path: Path) -> None:
+    result = _run("check", "--output", tmp_path, DUMP)
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"dspm-iam: error: {tmp_path}: expected a writable file (Is a directory)"
+    ]
+
+
+def test_standard_input() -> None:
+    result = _run(
+        "check",
+        "--format",
+        "json",
+        "--role-type",
+        "put-evidence",
+        "-",
+        stdin=BARE.read_text("utf-8"),
+    )
+
+    report = _json_report(result)
+    assert report["roles"] == [
+        {
+            "name": "stdin",
+            "arn": None,
+            "account": None,
+            "source": "<stdin>",
+            "role_type": "put-evidence",
+            "checked": True,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        pytest.param([], [], id="quiet"),
+        pytest.param(["-v"], ["INFO"], id="info"),
+        pytest.param(["-vv"], ["INFO", "DEBUG"], id="debug"),
+    ],
+)
+def test_verbosity(flags: list[str], expected: list[str]) -> None:
+    result = _run(*flags, "check", GOOD / "dump-users-only.json")
+
+    levels = {line.split(" ", 1)[0] for line in result.stderr.splitlines()}
+    assert levels == set(expected)
+    assert result.exit_code == 0
+
+
+def test_contract_text() -> None:
+    result = _run("contract")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("IAM Roles and Permissions for AWS\nhttps://")
+    assert "Target Role (target): " in result.stdout
+    assert "Errata: " in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_contract_json_for_one_role_type() -> None:
+    result = _run("contract", "--format", "json", "--role-type", "put-evidence")
+
+    view = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert list(view["role_types"]) == ["put-evidence"]
+    rows = view["role_types"]["put-evidence"]["rows"]
+    assert rows
+    assert {row["role"] for row in rows} == {"put-evidence"}
+    assert {erratum["role"] for erratum in view["errata"]} <= {"put-evidence"}
+
+
+def test_contract_json_lists_every_role_type_in_vendor_order() -> None:
+    result = _run("contract", "--format", "json")
+
+    view = json.loads(result.stdout)
+    assert list(view["role_types"]) == list(ROLE_TYPES)
+    assert view["errata"]
+
+
+def test_real_dump_report_satisfies_its_schema(shared_dump: Path) -> None:
+    roles = json.loads(shared_dump.read_text("utf-8")).get("RoleDetailList", [])
+
+    result = _run(
+        "check",
+        "--format",
+        "json",
+        "--role-type",
+        "target",
+        "--fail-on",
+        "never",
+        shared_dump,
+    )
+
+    report = _json_report(result)
+    assert result.exit_code == 0
+    assert report["summary"]["roles_checked"] == len(roles)
+    assert report["summary"]["findings"] == len(report["findings"])
