@@ -9,7 +9,8 @@ import pytest
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.errors import EngineError
-from dspm_iam.regotest import RegoTest, discover, run, run_package
+from dspm_iam.regotest import Coverage, RegoTest, discover, run, run_package
+from tests.conftest import REGO_COVERAGE
 
 BUNDLE = load_bundle()
 TESTS = list(discover(BUNDLE))
@@ -21,15 +22,36 @@ def engine() -> EmbeddedEngine:
 
 
 @pytest.fixture(scope="module")
-def outcomes(engine: EmbeddedEngine) -> dict[str, dict[str, bool] | None]:
+def coverage(pytestconfig: pytest.Config) -> Coverage:
+    """Line coverage of the policy, shown at the end of the pytest run."""
+    merged = Coverage()
+    pytestconfig.stash[REGO_COVERAGE] = merged
+    return merged
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    engine: EmbeddedEngine, coverage: Coverage
+) -> dict[str, dict[str, bool] | None]:
     """Each test package evaluated once; None where the package raised."""
     results: dict[str, dict[str, bool] | None] = {}
-    for package in {test.package for test in TESTS}:
+    for package in sorted({test.package for test in TESTS}):
         try:
-            results[package] = run_package(engine, package)
+            results[package] = run_package(engine, package, coverage)
         except EngineError:
             results[package] = None
     return results
+
+
+def test_policy_coverage(
+    outcomes: dict[str, dict[str, bool] | None], coverage: Coverage
+) -> None:
+    checks = [path for path in coverage.seen if path.startswith("dspm/checks/")]
+
+    assert len(checks) == len(
+        {test.module for test in TESTS if "/checks/" in test.module}
+    )
+    assert coverage.percent() > 80
 
 
 def test_every_check_has_tests() -> None:

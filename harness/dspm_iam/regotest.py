@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dspm_iam.bundle import Bundle
@@ -31,6 +31,44 @@ class RegoTest:
     def path(self) -> str:
         """The rule's data path, as the engine addresses it."""
         return f"{self.package}.{self.name}"
+
+
+@dataclass
+class Coverage:
+    """Line coverage of the policy modules, merged over several evaluations."""
+
+    covered: dict[str, set[int]] = field(default_factory=dict)
+    seen: dict[str, set[int]] = field(default_factory=dict)
+
+    def add(self, report: dict[str, Any] | None) -> None:
+        """Merge one evaluation's coverage report; test modules are left out."""
+        for path, lines in (report or {}).get("files", {}).items():
+            if path.endswith("_test.rego"):
+                continue
+            covered = _rows(lines.get("covered"))
+            self.covered.setdefault(path, set()).update(covered)
+            self.seen.setdefault(path, set()).update(
+                covered | _rows(lines.get("not_covered"))
+            )
+
+    def percent(self, path: str | None = None) -> float:
+        """Covered lines as a percentage, of one module or of all of them."""
+        paths = [path] if path else list(self.seen)
+        seen = sum(len(self.seen[name]) for name in paths)
+        covered = sum(len(self.covered[name]) for name in paths)
+        return 100.0 * covered / seen if seen else 0.0
+
+    def uncovered(self, path: str) -> list[int]:
+        """The lines of a module no evaluation reached."""
+        return sorted(self.seen[path] - self.covered[path])
+
+
+def _rows(ranges: Any) -> set[int]:
+    return {
+        row
+        for span in ranges or []
+        for row in range(span["start"]["row"], span["end"]["row"] + 1)
+    }
 
 
 def discover(bundle: Bundle) -> Iterator[RegoTest]:
@@ -56,7 +94,9 @@ def run(engine: EmbeddedEngine, test: RegoTest, *, coverage: bool = False) -> bo
     return value is True
 
 
-def run_package(engine: EmbeddedEngine, package: str) -> dict[str, bool]:
+def run_package(
+    engine: EmbeddedEngine, package: str, coverage: Coverage | None = None
+) -> dict[str, bool]:
     """Evaluate a whole test package at once: each test rule's outcome by name.
 
     One query per package instead of one per rule: the engine prepares each
@@ -64,9 +104,11 @@ def run_package(engine: EmbeddedEngine, package: str) -> dict[str, bool]:
     that does not hold is undefined in the package document, hence false.
     """
     try:
-        document: Any = engine.document(package)
+        document: Any = engine.document(package, coverage=coverage is not None)
     except UndefinedError:
         document = {}
+    if coverage is not None:
+        coverage.add(engine.last_coverage)
     if not isinstance(document, dict):
         return {}
     return {
