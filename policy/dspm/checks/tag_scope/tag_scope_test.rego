@@ -17,8 +17,54 @@ test_success_aws_resource_tag if {
 	count(_findings("orchestrator", [fixtures.tagged_allow(["rds:DeleteDBSnapshot"])])) == 0
 }
 
-test_success_service_resource_tag_key if {
+test_success_service_tag_key_the_catalog_lists if {
+	statement := _with_condition(_delete, _condition("StringEquals", "rds:snapshot-tag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_ec2_resource_tag if {
+	statement := _with_condition(fixtures.allow("ec2:TerminateInstances", "*"), _condition("StringEquals", "ec2:ResourceTag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_existing_object_tag_for_object_action if {
+	statement := _with_condition(fixtures.allow("s3:GetObject", "*"), _condition("StringEquals", "s3:ExistingObjectTag/ZscalerDSPM", "true"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_for_any_value if {
+	statement := _with_condition(_delete, _condition("ForAnyValue:StringEquals", "aws:ResourceTag/ZscalerDSPM", ["true"]))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_success_string_like_glob_matching_the_value if {
+	statement := _with_condition(_delete, _condition("StringLike", "aws:ResourceTag/ZscalerDSPM", "t*"))
+	count(_findings("orchestrator", [statement])) == 0
+}
+
+test_fail_key_the_action_does_not_support if {
 	statement := _with_condition(_delete, _condition("StringEquals", "rds:ResourceTag/ZscalerDSPM", "true"))
+	result := _findings("orchestrator", [statement])
+	{[r.rule_id, r.severity] | some r in result} == {["DSPM-TAG-002", "medium"]}
+}
+
+test_fail_existing_object_tag_on_bucket_action if {
+	statement := _with_condition(fixtures.allow("s3:ListBucket", "*"), _condition("StringEquals", "s3:ExistingObjectTag/ZscalerDSPM", "true"))
+	{r.rule_id | some r in _findings("orchestrator", [statement])} == {"DSPM-TAG-002"}
+}
+
+test_fail_for_all_values if {
+	statement := _with_condition(_delete, _condition("ForAllValues:StringEquals", "aws:ResourceTag/ZscalerDSPM", ["true"]))
+	{r.rule_id | some r in _findings("orchestrator", [statement])} == {"DSPM-TAG-001"}
+}
+
+test_fail_if_exists_on_unsupported_key_never_restricts if {
+	statement := _with_condition(_delete, _condition("StringEqualsIfExists", "rds:ResourceTag/ZscalerDSPM", "true"))
+	{r.rule_id | some r in _findings("orchestrator", [statement])} == {"DSPM-TAG-001"}
+}
+
+test_success_policy_variable_left_to_unresolved if {
+	statement := _with_condition(_delete, _condition("StringEquals", "aws:ResourceTag/ZscalerDSPM", "${aws:PrincipalTag/team}"))
 	count(_findings("orchestrator", [statement])) == 0
 }
 
@@ -47,7 +93,7 @@ test_fail_whole_finding if {
 		"action": "rds:DeleteDBSnapshot",
 		"actions": ["rds:DeleteDBSnapshot"],
 		"resource": "*",
-		"message": "rds:DeleteDBSnapshot in statement 0 (Cleanup) of policy inline allows 1 tag-scoped action(s) without a condition pinning ZscalerDSPM=true",
+		"message": "rds:DeleteDBSnapshot in statement 0 (Cleanup) of policy inline allows 1 tag-scoped action(s) on resources without the tag ZscalerDSPM=true (no condition on the ZscalerDSPM tag)",
 		"remediation": tag_scope.meta.custom.remediation,
 	})}
 }
@@ -82,8 +128,8 @@ test_fail_another_services_key if {
 	count(_findings("orchestrator", [statement])) == 1
 }
 
-test_fail_string_like_wildcard if {
-	statement := _with_condition(_delete, _condition("StringLike", "aws:ResourceTag/ZscalerDSPM", "t*"))
+test_fail_string_like_not_matching if {
+	statement := _with_condition(_delete, _condition("StringLike", "aws:ResourceTag/ZscalerDSPM", "f*"))
 	count(_findings("orchestrator", [statement])) == 1
 }
 

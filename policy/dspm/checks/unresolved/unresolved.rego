@@ -4,7 +4,8 @@
 #   Fails closed where the input does not say enough: a managed policy or a
 #   permissions boundary absent from the dump (AWS managed policies usually
 #   are), a dump that is one page of a longer answer, a role whose name
-#   matches several role types, or a parameter a check needs that is not set.
+#   matches several role types, a parameter a check needs that is not set, or
+#   a tag condition that depends on a policy variable or a request tag.
 # custom:
 #   check: unresolved
 #   id: DSPM-UNRESOLVED-001
@@ -15,8 +16,11 @@
 #     parameter named in the message.
 package dspm.checks.unresolved
 
+import data.dspm.checks.tag_scope
+import data.dspm.lib.conditions
 import data.dspm.lib.contract
 import data.dspm.lib.finding
+import data.dspm.lib.iam
 import data.dspm.lib.roles
 
 meta := finding.annotations(rego.metadata.chain())
@@ -81,6 +85,23 @@ findings contains result if {
 		"policy": "trust policy",
 		"message": sprintf("parameter %s is not set, so the trust policy cannot be checked", [parameter]),
 	})
+}
+
+findings contains result if {
+	some [index, position, entry], grouped in tag_scope.verdicts
+	actions := grouped.unresolved
+	stmt := roles.statements[index][position]
+	listed := finding.sorted_list(actions)
+	needs := concat(", ", sort(conditions.needs(stmt.condition, listed[0], input.params.dspm_tag)))
+	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
+		"rule_id": "DSPM-UNRESOLVED-006",
+		"action": iam.entry_label(stmt, entry),
+		"actions": listed,
+		"message": sprintf(
+			"%s in %s scopes %d tag-scoped action(s) by a condition that depends on %s, which the input does not give",
+			[iam.entry_label(stmt, entry), finding.where(stmt), count(actions), needs],
+		),
+	}))
 }
 
 _trust_parameter := {"orchestrator-account": "orchestrator_account_id", "vendor": "vendor_principals"}

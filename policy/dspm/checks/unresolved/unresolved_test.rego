@@ -68,3 +68,28 @@ test_fail_trust_parameter_not_set if {
 	role := object.union(fixtures.role("access", []), {"trust_policy": {"Statement": []}})
 	"parameter vendor_principals is not set, so the trust policy cannot be checked" in {r.message | some r in _findings(role, parameters, [])}
 }
+
+test_fail_tag_condition_with_policy_variable if {
+	statement := {
+		"Effect": "Allow",
+		"Action": "rds:DeleteDBSnapshot",
+		"Resource": "*",
+		"Condition": {"StringEquals": {"aws:ResourceTag/ZscalerDSPM": "${aws:PrincipalTag/dspm}"}},
+	}
+	result := _findings(fixtures.role("orchestrator", [statement]), fixtures.params, [])
+	{[r.rule_id, r.message] | some r in result} == {[
+		"DSPM-UNRESOLVED-006",
+		"rds:DeleteDBSnapshot in statement 0 of policy inline scopes 1 tag-scoped action(s) by a condition that depends on ${aws:PrincipalTag/dspm}, which the input does not give",
+	]}
+}
+
+test_fail_tag_condition_on_request_tag if {
+	statement := {
+		"Effect": "Allow",
+		"Action": "ec2:RunInstances",
+		"Resource": "*",
+		"Condition": {"StringEquals": {"aws:RequestTag/ZscalerDSPM": "true"}},
+	}
+	result := _findings(fixtures.role("orchestrator", [statement]), fixtures.params, [])
+	{r.rule_id | some r in result} == {"DSPM-UNRESOLVED-006"}
+}
