@@ -33,6 +33,7 @@ findings contains result if {
 
 	beyond := {action |
 		some action in candidates
+		_reaches(resource, action)
 		not _fits_any(contract.scopes[role_type][action], resource, input.roles[index])
 	}
 	count(beyond) > 0
@@ -53,6 +54,19 @@ findings contains result if {
 _reach(stmt) := stmt.resources if not stmt.uses_not_resource
 
 _reach(stmt) := [sprintf("NotResource %s", [concat(", ", stmt.not_resources)])] if stmt.uses_not_resource
+
+# _reaches holds when a Resource entry names something the action acts on:
+# "*" on an action that accepts only "*" reaches nothing beyond it, and an
+# ARN of another resource type (a bucket for an object action) grants nothing.
+_reaches(resource, action) if {
+	resource != "*"
+	not startswith(resource, "NotResource ")
+	iam.names_resource_of(resource, action)
+}
+
+_reaches("*", action) if count(iam.resource_types(action)) > 0
+
+_reaches(resource, _) if startswith(resource, "NotResource ")
 
 _fits_any(classes, resource, role) if {
 	some class in classes

@@ -100,3 +100,21 @@ test_success_unset_parameter_left_to_unresolved if {
 	)
 	count(result) == 0
 }
+
+test_success_object_arn_does_not_reach_bucket_actions if {
+	statements := [fixtures.allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::acme-dspm-evidence/*")]
+	count(_findings("get-evidence", statements)) == 0
+}
+
+test_fail_bucket_action_on_another_bucket if {
+	result := _findings("get-evidence", [fixtures.allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::other")])
+	{action | some r in result; some action in r.actions} == {"s3:ListBucket"}
+}
+
+test_success_star_only_action if {
+	count(_findings("scanner", [fixtures.allow("sqs:ListQueues", "*")])) == 0
+}
+
+test_fail_resource_wildcard_across_buckets if {
+	count(_findings("get-evidence", [fixtures.allow("s3:GetObject", "arn:aws:s3:::*/*")])) == 1
+}

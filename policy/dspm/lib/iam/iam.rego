@@ -131,3 +131,84 @@ arn_account(resource) := parts[4] if {
 
 # service_of is the service prefix of an action, lower-case.
 service_of(action) := lower(split(action, ":")[0])
+
+# arn_parts splits an ARN into partition, service, region, account and
+# resource; the resource keeps any further colons.
+arn_parts(value) := array.concat(
+	array.slice(parts, 1, 5),
+	[concat(":", array.slice(parts, 5, count(parts)))],
+) if {
+	parts := split(value, ":")
+	count(parts) >= 6
+	parts[0] == "arn"
+}
+
+# resource_types lists the catalog's resource types of an action, as ARN
+# globs; an action with none accepts only "*".
+resource_types(action) := [data.dspm.catalog.facts.resource_types[service][name] |
+	parts := split(action, ":")
+	service := lower(parts[0])
+	some name in data.dspm.catalog.facts.actions[service][lower(parts[1])].resource_types
+]
+
+# names_resource_of holds when a Resource entry can name a resource the action
+# acts on: "*" always does; an ARN must overlap one of the action's resource
+# types, segment by segment (an object ARN is not a bucket ARN). An action
+# with no resource types applies only to "*".
+names_resource_of("*", _)
+
+names_resource_of(resource, action) if {
+	resource != "*"
+	some pattern in resource_types(action)
+	arn_overlaps(resource, pattern)
+}
+
+# arn_overlaps holds when some ARN matches both a Resource entry and a
+# resource type's ARN glob.
+arn_overlaps(resource, pattern) if {
+	left := arn_parts(resource)
+	right := arn_parts(pattern)
+	every position in numbers.range(0, 3) {
+		_segment_overlaps(left[position], right[position])
+	}
+	_resource_overlaps(left[4], right[4])
+}
+
+_segment_overlaps(left, right) if lower(left) == lower(right)
+
+_segment_overlaps(left, _) if has_wildcard(left)
+
+_segment_overlaps(_, right) if has_wildcard(right)
+
+# A resource type's last placeholder may hold slashes (an object key), the
+# others may not.
+_resource_overlaps(resource, pattern) if glob.match(_typed(pattern), ["/"], resource)
+
+# A Resource entry's own wildcards match anything, slashes included: it
+# overlaps when some completion of its literal prefix fits the type.
+# Limitation: only the text before the entry's first wildcard is compared,
+# so an entry is occasionally taken to reach a type it cannot.
+_resource_overlaps(resource, pattern) if {
+	has_wildcard(resource)
+	prefix := _literal_prefix(resource)
+	some completion in [prefix, concat("", [prefix, "x"]), concat("", [prefix, "x/x"])]
+	glob.match(_typed(pattern), ["/"], completion)
+}
+
+_resource_overlaps(resource, pattern) if {
+	has_wildcard(resource)
+	startswith(_literal_prefix(pattern), _literal_prefix(resource))
+}
+
+# A resource segment that is one placeholder (a bucket or queue name) holds
+# no slash; a trailing placeholder after other text (a key, a path) may.
+_typed("*") := "*"
+
+_typed(pattern) := glob_pattern(concat("", [trim_suffix(pattern, "*"), "**"])) if {
+	pattern != "*"
+	endswith(pattern, "*")
+}
+
+_typed(pattern) := glob_pattern(pattern) if not endswith(pattern, "*")
+
+_literal_prefix(text) := regex.split(`[*?]`, text)[0]

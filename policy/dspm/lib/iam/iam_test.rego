@@ -53,3 +53,21 @@ test_success_arn_account if {
 	iam.arn_account("arn:aws:iam::111111111111:role/x") == "111111111111"
 	iam.arn_account("*") == ""
 }
+
+test_success_arn_parts if {
+	iam.arn_parts("arn:aws:rds:us-east-1:111111111111:db:main") == ["aws", "rds", "us-east-1", "111111111111", "db:main"]
+	not iam.arn_parts("*")
+}
+
+test_success_resource_types_by_segment if {
+	iam.names_resource_of("arn:aws:s3:::bucket/key/deep", "s3:GetObject")
+	not iam.names_resource_of("arn:aws:s3:::bucket", "s3:GetObject")
+	iam.names_resource_of("arn:aws:s3:::bucket", "s3:ListBucket")
+	not iam.names_resource_of("arn:aws:s3:::bucket/*", "s3:ListBucket")
+	iam.names_resource_of("arn:aws:s3:::*", "s3:GetObject")
+	iam.names_resource_of("*", "sqs:ListQueues")
+	not iam.names_resource_of("arn:aws:sqs:us-east-1:111111111111:q", "sqs:ListQueues")
+	iam.names_resource_of("arn:aws:rds:*:*:snapshot:dspm-*", "rds:DeleteDBSnapshot")
+	not iam.names_resource_of("arn:aws:rds:*:*:db:dspm-*", "rds:DeleteDBSnapshot")
+	not iam.names_resource_of("arn:aws:ec2:*:*:instance/*", "s3:GetObject")
+}
