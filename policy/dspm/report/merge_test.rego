@@ -17,12 +17,12 @@ _input(roles, fail_on) := {
 	"roles": roles,
 }
 
-_everything := [fixtures.allow("*", "*")]
+_excess := [fixtures.allow(["s3:PutObject", "s3:GetObject"], "*")]
 
 _roles := [
-	_named("dspm-b", "333333333333", "get-evidence", _everything),
+	_named("dspm-b", "333333333333", "get-evidence", _excess),
 	_named("dspm-a", "222222222222", "get-evidence", []),
-	_named("unrelated", "222222222222", null, _everything),
+	_named("unrelated", "222222222222", null, _excess),
 ]
 
 # _shard is what one shard's run reports about some of the roles.

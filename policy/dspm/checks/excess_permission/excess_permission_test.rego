@@ -97,3 +97,25 @@ test_fail_conditional_allow_still_counts if {
 test_fail_discovery_allowing_what_it_must_deny if {
 	_actions(_findings("resource-discovery", [fixtures.allow("dynamodb:GetItem", "*")])) == {"dynamodb:GetItem"}
 }
+
+test_success_excess_removed_by_boundary if {
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow("s3:*", "*")]), {"permissions_boundary": {
+		"arn": "arn:aws:iam::222222222222:policy/boundary",
+		"document": {"Statement": [fixtures.allow(["s3:GetObject", "s3:GetObjectAcl", "s3:ListBucket"], "*")]},
+	}})
+	count(excess_permission.findings) == 0 with input as fixtures.input_with(role, fixtures.params)
+}
+
+test_fail_boundary_allowing_more_removes_nothing if {
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow("s3:PutObject", "*")]), {"permissions_boundary": {
+		"arn": "arn:aws:iam::222222222222:policy/boundary",
+		"document": {"Statement": [fixtures.allow("*", "*")]},
+	}})
+	count(excess_permission.findings) == 1 with input as fixtures.input_with(role, fixtures.params)
+}
+
+test_success_excess_denied_by_scp if {
+	scp := {"name": "guard", "target": "r-root", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.deny("s3:PutObject", "*")]}}
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow(["s3:GetObject", "s3:PutObject"], "*")]), {"scps": [scp]})
+	count(excess_permission.findings) == 0 with input as fixtures.input_with(role, fixtures.params)
+}

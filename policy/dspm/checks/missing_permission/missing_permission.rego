@@ -27,13 +27,14 @@ findings contains result if {
 
 	missing := contract.row_actions[row.id] - roles.effective[index]
 	count(missing) > 0
+	first := finding.sorted_list(missing)[0]
 
 	result := finding.new(meta, roles.role_fields(index), {
 		"action": row.action,
 		"actions": finding.sorted_list(missing),
 		"message": sprintf(
-			"%s (contract row %s) is not allowed: %d action(s) missing, such as %s%s",
-			[row.action, row.id, count(missing), finding.sorted_list(missing)[0], _caveat(index)],
+			"%s (contract row %s) is not allowed: %d action(s) missing, such as %s (%s)%s",
+			[row.action, row.id, count(missing), first, roles.removal(index, first), _caveat(index)],
 		),
 	})
 }

@@ -45,7 +45,7 @@ test_fail_whole_finding if {
 		"action": "kms:Decrypt",
 		"actions": ["kms:Decrypt"],
 		"resource": null,
-		"message": "kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt",
+		"message": "kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (no identity policy allows it)",
 		"remediation": missing_permission.meta.custom.remediation,
 	})}
 }
@@ -91,4 +91,37 @@ test_fail_data_store_not_onboarded_is_not_required if {
 		parameters,
 	)
 	count(result) == 0
+}
+
+_bounded_role(statements, boundary, scps) := object.union(fixtures.role("get-evidence", statements), {
+	"permissions_boundary": {"arn": "arn:aws:iam::222222222222:policy/boundary", "document": {"Statement": boundary}},
+	"scps": scps,
+})
+
+test_fail_removed_by_boundary if {
+	role := _bounded_role([fixtures.allow(_get_evidence, "*")], [fixtures.allow("s3:*", "*")], [])
+	result := missing_permission.findings with input as fixtures.input_with(role, fixtures.params)
+	{r.message | some r in result} == {"kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (the permissions boundary does not allow it)"}
+}
+
+test_fail_removed_by_scp_deny if {
+	scp := {"name": "deny-kms", "target": "ou-1", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.deny("kms:*", "*")]}}
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow(_get_evidence, "*")]), {"scps": [scp]})
+	result := missing_permission.findings with input as fixtures.input_with(role, fixtures.params)
+	{r.message | some r in result} == {"kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (statement 1 of scp deny-kms denies it)"}
+}
+
+test_fail_not_allowed_at_every_scp_target if {
+	root := {"name": "full", "target": "r-root", "document": {"Statement": [fixtures.allow("*", "*")]}}
+	ou := {"name": "s3-only", "target": "ou-1", "document": {"Statement": [fixtures.allow("s3:*", "*")]}}
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow(_get_evidence, "*")]), {"scps": [root, ou]})
+	result := missing_permission.findings with input as fixtures.input_with(role, fixtures.params)
+	{r.message | some r in result} == {"kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (the SCP attached to ou-1 does not allow it)"}
+}
+
+test_success_allowed_by_some_scp_at_each_target if {
+	kms := {"name": "kms", "target": "ou-1", "document": {"Statement": [fixtures.allow("kms:*", "*")]}}
+	s3 := {"name": "s3", "target": "ou-1", "document": {"Statement": [fixtures.allow("s3:*", "*")]}}
+	role := object.union(fixtures.role("get-evidence", [fixtures.allow(_get_evidence, "*")]), {"scps": [kms, s3]})
+	count(missing_permission.findings) == 0 with input as fixtures.input_with(role, fixtures.params)
 }

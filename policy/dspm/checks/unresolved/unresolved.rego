@@ -47,6 +47,18 @@ findings contains result if {
 }
 
 findings contains result if {
+	some index in roles.checked
+	some scp in object.get(input.roles[index], "scps", [])
+	reason := scp.unresolved
+	name := object.get(scp, "name", object.get(scp, "target", "an SCP"))
+	result := finding.new(meta, roles.role_fields(index), {
+		"rule_id": "DSPM-UNRESOLVED-007",
+		"policy": name,
+		"message": sprintf("service control policy %s could not be read: %s; the role's effective permissions are not known", [name, reason]),
+	})
+}
+
+findings contains result if {
 	some source in input.sources
 	source.truncated == true
 	result := finding.new(meta, {"source": source.path}, {

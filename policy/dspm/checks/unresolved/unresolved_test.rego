@@ -93,3 +93,8 @@ test_fail_tag_condition_on_request_tag if {
 	result := _findings(fixtures.role("orchestrator", [statement]), fixtures.params, [])
 	{r.rule_id | some r in result} == {"DSPM-UNRESOLVED-006"}
 }
+
+test_fail_scp_not_readable if {
+	role := object.union(fixtures.role("target", []), {"scps": [{"target": "ou-1", "unresolved": "AccessDenied on organizations:DescribePolicy"}]})
+	_rules(_findings(role, fixtures.params, [])) == {"DSPM-UNRESOLVED-007"}
+}

@@ -17,7 +17,7 @@ statements(document) := as_list(object.get(document, "Statement", []))
 
 # statement is the normalised form every check reads.
 statement(policy, index, raw) := {
-	"policy": policy.name,
+	"policy": object.get(policy, "name", object.get(policy, "arn", null)),
 	"policy_arn": object.get(policy, "arn", null),
 	"policy_kind": object.get(policy, "kind", "inline"),
 	"index": index,

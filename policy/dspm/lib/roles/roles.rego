@@ -53,23 +53,48 @@ statements[index] := [stmt |
 	some index in checked
 }
 
+# bounds lists the statements of the policies that limit a role without
+# granting anything: its permissions boundary and the Service Control
+# Policies that apply to its account. Each SCP names its target (the root,
+# an OU or the account): an action must be allowed at every target.
+bounds[index] := [stmt |
+	some layer in _bounding_policies(input.roles[index])
+	some position, raw in iam.statements(layer.policy.document)
+	stmt := object.union(iam.statement(layer.policy, position, raw), {"layer": layer.layer, "target": layer.target})
+] if {
+	some index in checked
+}
+
+_bounding_policies(role) := array.concat(
+	[{"layer": "boundary", "target": "boundary", "policy": boundary} |
+		boundary := object.get(role, "permissions_boundary", null)
+		is_object(boundary)
+		is_object(boundary.document)
+	],
+	[{"layer": "scp", "target": object.get(scp, "target", "account"), "policy": scp} |
+		some scp in object.get(role, "scps", [])
+		is_object(scp.document)
+	],
+)
+
 # expansions maps each distinct action entry of the checked roles to the
 # catalog actions it matches, so that each pattern is expanded once.
 expansions := {pattern: iam.expand(pattern) | some pattern in _patterns}
 
 _patterns contains pattern if {
 	some index in checked
-	some stmt in statements[index]
+	some stmt in array.concat(statements[index], bounds[index])
 	some pattern in array.concat(stmt.actions, stmt.not_actions)
 }
 
 # granted lists, per role and aligned with its statements, the set of
 # catalog actions each statement names (NotAction turned into its complement).
-granted[index] := [_statement_actions(stmt) | some stmt in statements[index]] if some index in checked
+granted[index] := [statement_actions(stmt) | some stmt in statements[index]] if some index in checked
 
-_statement_actions(stmt) := iam.all_actions - _union(stmt.not_actions) if stmt.uses_not_action
+# statement_actions is the set of catalog actions a statement names.
+statement_actions(stmt) := iam.all_actions - _union(stmt.not_actions) if stmt.uses_not_action
 
-_statement_actions(stmt) := _union(stmt.actions) if not stmt.uses_not_action
+statement_actions(stmt) := _union(stmt.actions) if not stmt.uses_not_action
 
 _union(patterns) := {action | some pattern in patterns; some action in expansions[pattern]}
 
@@ -79,8 +104,8 @@ entry_actions(index, position, entry) := granted[index][position] if {
 	statements[index][position].uses_not_action
 } else := expansions[entry]
 
-# allowed is every action an Allow statement of the role grants, with or
-# without a condition.
+# allowed is every action an Allow statement of the role's own policies
+# grants, with or without a condition.
 allowed[index] := {action |
 	some position, stmt in statements[index]
 	stmt.effect == "Allow"
@@ -89,19 +114,77 @@ allowed[index] := {action |
 	some index in checked
 }
 
-# denied is every action an unconditional Deny on all resources removes.
-denied[index] := {action |
-	some position, stmt in statements[index]
-	stmt.effect == "Deny"
-	iam.unconditional(stmt)
-	iam.every_resource(stmt)
-	some action in granted[index][position]
+# bound_targets lists, per role, the targets that limit it (the boundary,
+# each SCP target), each with the set of actions it allows.
+bound_targets[index] := {target: actions |
+	some stmt in bounds[index]
+	target := stmt.target
+	actions := {action |
+		some other in bounds[index]
+		other.target == target
+		other.effect == "Allow"
+		some action in statement_actions(other)
+	}
 } if {
 	some index in checked
 }
 
-# effective is what the role can do once those Denies are taken away.
-effective[index] := allowed[index] - denied[index]
+# bounded is what every boundary and SCP target allows; without any of them,
+# nothing is bounded.
+bounded[index] := allowed[index] if {
+	some index in checked
+	count(bound_targets[index]) == 0
+}
+
+bounded[index] := {action |
+	some action in allowed[index]
+	every _, actions in bound_targets[index] {
+		action in actions
+	}
+} if {
+	some index in checked
+	count(bound_targets[index]) > 0
+}
+
+# denied is every action an unconditional Deny on all resources removes, in
+# the role's own policies, its boundary or an SCP.
+denied[index] := {action |
+	some stmt in array.concat(statements[index], bounds[index])
+	stmt.effect == "Deny"
+	iam.unconditional(stmt)
+	iam.every_resource(stmt)
+	some action in statement_actions(stmt)
+} if {
+	some index in checked
+}
+
+# effective is what the role can do: allowed by its own policies, within its
+# boundary and every SCP, less the unconditional Denies.
+effective[index] := bounded[index] - denied[index]
+
+# layer_of says which layer takes an action away from a role, in words, or
+# "" when the role's own policies never allowed it.
+removal(index, action) := "no identity policy allows it" if {
+	not action in allowed[index]
+} else := sprintf("the %s does not allow it", [_target_words(target)]) if {
+	some target, actions in bound_targets[index]
+	not action in actions
+} else := sprintf("%s denies it", [_deny_words(index, action)]) if {
+	action in denied[index]
+} else := ""
+
+_target_words("boundary") := "permissions boundary"
+
+_target_words(target) := sprintf("SCP attached to %s", [target]) if target != "boundary"
+
+_deny_words(index, action) := concat(", ", sort({words |
+	some stmt in array.concat(statements[index], bounds[index])
+	stmt.effect == "Deny"
+	iam.unconditional(stmt)
+	iam.every_resource(stmt)
+	action in statement_actions(stmt)
+	words := sprintf("statement %d of %s %s", [stmt.index, object.get(stmt, "layer", "policy"), stmt.policy])
+}))
 
 # documented is what the contract documents for the role's type.
 documented[index] := contract.documented[role_type[index]]
