@@ -138,13 +138,7 @@ def _read(path: Path) -> str:
 
 
 def _parse(name: str, text: str) -> _File:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{name}: expected JSON (line {error.lineno} column {error.colno}: "
-            f"{error.msg})"
-        ) from None
+    document = _parse_json(name, text)
 
     kind = _kind(document)
     if kind is None:
@@ -414,3 +408,55 @@ def _what(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {json.dumps(value[:40])}"
     return f"the value {json.dumps(value)}"
+
+
+def load_scps(path: Path) -> list[dict[str, Any]]:
+    """Read Service Control Policies that apply to every role checked.
+
+    The file holds one policy document, a list of them, or a list of objects
+    with `document` (or Organizations' `Content`) and optional `name` and
+    `target` (the root, OU or account the policy is attached to; SCPs with the
+    same target form one level, and an action must be allowed at every level).
+    """
+    name = str(path)
+    document = _parse_json(name, _read(path))
+    entries = document if isinstance(document, list) else [document]
+    if not entries:
+        raise InputError(f"{name}: expected at least one service control policy")
+    return [_scp(name, number, entry) for number, entry in enumerate(entries)]
+
+
+def _scp(source: str, number: int, entry: Any) -> dict[str, Any]:
+    where = f"service control policy {number}"
+    if isinstance(entry, dict) and "Statement" in entry:
+        return {
+            "name": f"{Path(source).stem}-{number}",
+            "target": "account",
+            "document": _document(entry, source, where),
+        }
+    if not isinstance(entry, dict):
+        raise InputError(
+            f"{source}: {where}: expected a policy document or an object with "
+            f"'document'; found {_what(entry)}"
+        )
+
+    raw = entry.get("document", entry.get("Content"))
+    if raw is None:
+        raise InputError(f"{source}: {where}: expected a 'document' or 'Content' key")
+    return {
+        "name": str(
+            entry.get("name", entry.get("Name", f"{Path(source).stem}-{number}"))
+        ),
+        "target": str(entry.get("target", entry.get("Target", "account"))),
+        "document": _document(raw, source, where),
+    }
+
+
+def _parse_json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{name}: expected JSON (line {error.lineno} column {error.colno}: "
+            f"{error.msg})"
+        ) from None
