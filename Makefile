@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OPA_BINDINGS := opa-golib-python-bindings==0.4.4
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint typecheck bundle catalog contract index clean
+.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy clean
 
 venv: $(STAMP)
 
@@ -50,6 +50,12 @@ contract: venv
 		$(or $(SEED),../shared/seed/dspm-iam-roles-aws.md) \
 		policy/dspm/contract/data.json
 	$(MAKE) index
+
+# Actions AWS managed policies name that the catalog does not know.
+legacy: venv
+	$(BIN)/python -m dspm_iam.legacy_build \
+		$(or $(MANAGED),../shared/data/managed-policies/iam-dataset/managed_policies_compact.json) \
+		policy/dspm/catalog/legacy/data.json
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -74,6 +74,16 @@ class EmbeddedEngine:
         except self._error_type as error:
             raise EngineError(f"data.{path}: evaluation failed ({error})") from None
 
+    def query(self, query: str, document: dict[str, Any] | None = None) -> Any:
+        """Evaluate a query that binds x; return x, or raise if undefined."""
+        try:
+            rows = self._opa.eval_query(query, document)
+        except self._error_type as error:
+            raise EngineError(f"{query}: evaluation failed ({error})") from None
+        if not rows:
+            raise UndefinedError(f"{query}: the query is undefined")
+        return rows[0]["x"]
+
     @property
     def last_coverage(self) -> dict[str, Any] | None:
         """Coverage of the most recent evaluation made with coverage=True."""

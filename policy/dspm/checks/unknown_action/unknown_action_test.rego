@@ -26,7 +26,7 @@ test_fail_whole_finding if {
 		"action": "kms:GenerareDataKey",
 		"actions": [],
 		"resource": null,
-		"message": "kms:GenerareDataKey in statement 0 of policy inline matches no action in the IAM catalog",
+		"message": "kms:GenerareDataKey in statement 0 of policy inline matches no action in the IAM catalog: a typo of kms:GenerateDataKey?",
 		"remediation": unknown_action.meta.custom.remediation,
 	})}
 }
@@ -44,5 +44,25 @@ test_fail_unknown_service if {
 }
 
 test_fail_malformed_action if {
-	count(_findings([fixtures.allow("s3-GetObject", "*")])) == 1
+	[r.rule_id | some r in _findings([fixtures.allow("s3-GetObject", "*")])] == ["DSPM-UNKNOWN-003"]
+}
+
+test_fail_typo_in_service_prefix if {
+	[r.message | some r in _findings([fixtures.allow("dynamdb:GetItem", "*")])] == [
+		"dynamdb:GetItem in statement 0 of policy inline matches no action in the IAM catalog: a typo of dynamodb:GetItem?",
+	]
+}
+
+test_fail_action_aws_managed_policies_still_name if {
+	[r.rule_id | some r in _findings([fixtures.allow("cloud9:ValidateEnvironmentName", "*")])] == ["DSPM-UNKNOWN-002"]
+}
+
+test_fail_nothing_like_it if {
+	[r.rule_id | some r in _findings([fixtures.allow("kms:Zzzzzz", "*")])] == ["DSPM-UNKNOWN-003"]
+}
+
+test_success_similarity if {
+	unknown_action.suggestion("kms:ReEncrypt") in {"kms:ReEncryptFrom", "kms:ReEncryptTo"}
+	not unknown_action.suggestion("kms:Fly")
+	not unknown_action.suggestion("s3:Get*")
 }
