@@ -50,6 +50,20 @@ def write_index(index: dict[str, Any], target: Path) -> None:
     target.write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Per contract row, the actions its patterns newly cover or no longer cover."""
+    lines = []
+    before, after = old.get("row_actions", {}), new["row_actions"]
+    for row_id in sorted(after):
+        added = sorted(set(after[row_id]) - set(before.get(row_id, [])))
+        removed = sorted(set(before.get(row_id, [])) - set(after[row_id]))
+        if added:
+            lines.append(f"{row_id}: now also covers {', '.join(added)}")
+        if removed:
+            lines.append(f"{row_id}: no longer covers {', '.join(removed)}")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: python -m dspm_iam.index_build POLICY_DIR OUT.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,10 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        write_index(build_index(args.policy), args.output)
-    except (DspmIamError, OSError) as error:
+        old = (
+            json.loads(args.output.read_text("utf-8")) if args.output.is_file() else {}
+        )
+        index = build_index(args.policy)
+        write_index(index, args.output)
+    except (DspmIamError, OSError, ValueError) as error:
         print(f"index_build: error: {error}", file=sys.stderr)
         return 2
+
+    print(
+        f"contract expanded with catalog {index['catalog_version']} "
+        f"(was {old.get('catalog_version', 'none')})"
+    )
+    for line in changes(old, index):
+        print(line)
     return 0
 
 
