@@ -61,12 +61,18 @@ _reach(stmt) := [sprintf("NotResource %s", [concat(", ", stmt.not_resources)])] 
 _reaches(resource, action) if {
 	resource != "*"
 	not startswith(resource, "NotResource ")
+	not has_variable(resource)
 	iam.names_resource_of(resource, action)
 }
 
 _reaches("*", action) if count(iam.resource_types(action)) > 0
 
 _reaches(resource, _) if startswith(resource, "NotResource ")
+
+# has_variable holds for a Resource entry with a policy variable such as
+# ${aws:username}: what it names depends on the request, so the unresolved
+# check reports it instead of this one.
+has_variable(resource) if contains(resource, "${")
 
 _fits_any(classes, resource, role) if {
 	some class in classes

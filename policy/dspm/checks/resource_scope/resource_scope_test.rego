@@ -118,3 +118,7 @@ test_success_star_only_action if {
 test_fail_resource_wildcard_across_buckets if {
 	count(_findings("get-evidence", [fixtures.allow("s3:GetObject", "arn:aws:s3:::*/*")])) == 1
 }
+
+test_success_policy_variable_left_to_unresolved if {
+	count(_findings("put-evidence", [fixtures.allow("s3:PutObject", "arn:aws:s3:::other/${aws:username}")])) == 0
+}

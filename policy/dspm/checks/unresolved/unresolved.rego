@@ -16,6 +16,7 @@
 #     parameter named in the message.
 package dspm.checks.unresolved
 
+import data.dspm.checks.resource_scope
 import data.dspm.checks.tag_scope
 import data.dspm.lib.conditions
 import data.dspm.lib.contract
@@ -112,6 +113,25 @@ findings contains result if {
 		"message": sprintf(
 			"%s in %s scopes %d tag-scoped action(s) by a condition that depends on %s, which the input does not give",
 			[iam.entry_label(stmt, entry), finding.where(stmt), count(actions), needs],
+		),
+	}))
+}
+
+findings contains result if {
+	some index in roles.checked
+	some position, stmt in roles.statements[index]
+	stmt.effect == "Allow"
+	some resource in stmt.resources
+	resource_scope.has_variable(resource)
+	scoped := roles.granted[index][position] & roles.documented[index]
+	count(scoped) > 0
+	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
+		"rule_id": "DSPM-UNRESOLVED-008",
+		"actions": finding.sorted_list(scoped),
+		"resource": resource,
+		"message": sprintf(
+			"%s in %s names a policy variable: which resources it reaches depends on the request, so its scope cannot be checked",
+			[resource, finding.where(stmt)],
 		),
 	}))
 }

@@ -98,3 +98,9 @@ test_fail_scp_not_readable if {
 	role := object.union(fixtures.role("target", []), {"scps": [{"target": "ou-1", "unresolved": "AccessDenied on organizations:DescribePolicy"}]})
 	_rules(_findings(role, fixtures.params, [])) == {"DSPM-UNRESOLVED-007"}
 }
+
+test_fail_resource_with_policy_variable if {
+	statement := {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme-dspm-evidence/${aws:username}/*"}
+	result := _findings(fixtures.role("put-evidence", [statement]), fixtures.params, [])
+	{[r.rule_id, r.resource] | some r in result} == {["DSPM-UNRESOLVED-008", "arn:aws:s3:::acme-dspm-evidence/${aws:username}/*"]}
+}
