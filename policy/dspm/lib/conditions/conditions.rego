@@ -136,5 +136,5 @@ _matches("stringequalsignorecase", candidate, value) if {
 
 _matches("stringlike", candidate, value) if {
 	is_string(candidate)
-	glob.match(iam.glob_pattern(candidate), [], value)
+	iam.glob_matches(candidate, value)
 }

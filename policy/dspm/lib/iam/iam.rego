@@ -71,7 +71,7 @@ _expand_service(prefix, name) := _expand_in(prefix, name) if not has_wildcard(pr
 
 _expand_service(prefix, name) := {action |
 	some service, _ in data.dspm.catalog.services
-	glob.match(glob_pattern(prefix), [], service)
+	glob_matches(prefix, service)
 	some action in _expand_in(service, name)
 } if {
 	has_wildcard(prefix)
@@ -108,7 +108,15 @@ glob_pattern(text) := strings.replace_n(
 )
 
 # matches holds when an IAM pattern matches a value, ignoring case.
-matches(pattern, value) if glob.match(glob_pattern(lower(pattern)), [], lower(value))
+matches(pattern, value) if glob_matches(lower(pattern), lower(value))
+
+# glob_matches matches a value against an IAM pattern, case-sensitively.
+# Each `?` and literal character takes exactly one character of the value:
+# OPA's glob also lets a lone `?` match the empty string, which IAM does not.
+glob_matches(pattern, value) if {
+	count(value) >= count(replace(pattern, "*", ""))
+	glob.match(glob_pattern(pattern), [], value)
+}
 
 # within holds when every string the resource pattern can match also matches
 # the allowed pattern: the resource is the same or narrower. The resource's
@@ -119,7 +127,7 @@ within(resource, allowed) if resource == allowed
 within(resource, allowed) if {
 	resource != allowed
 	has_wildcard(allowed)
-	glob.match(glob_pattern(allowed), [], resource)
+	glob_matches(allowed, resource)
 }
 
 # arn_account is the account field of an ARN ("" for `*` or a non-ARN).

@@ -71,3 +71,10 @@ test_success_resource_types_by_segment if {
 	not iam.names_resource_of("arn:aws:rds:*:*:db:dspm-*", "rds:DeleteDBSnapshot")
 	not iam.names_resource_of("arn:aws:ec2:*:*:instance/*", "s3:GetObject")
 }
+
+test_success_question_mark_takes_one_character if {
+	not iam.matches("?", "")
+	iam.matches("?", "a")
+	not iam.matches("a?", "a")
+	iam.matches("*", "")
+}
