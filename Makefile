@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OPA_BINDINGS := opa-golib-python-bindings==0.4.4
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy clean
+.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy bench-org clean
 
 venv: $(STAMP)
 
@@ -28,8 +28,8 @@ pytest: venv
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check harness tests scripts
-	$(BIN)/ruff format --check harness tests scripts
+	$(BIN)/ruff check harness tests bench
+	$(BIN)/ruff format --check harness tests bench
 
 typecheck: venv
 	$(BIN)/mypy
@@ -56,6 +56,10 @@ legacy: venv
 	$(BIN)/python -m dspm_iam.legacy_build \
 		$(or $(MANAGED),../shared/data/managed-policies/iam-dataset/managed_policies_compact.json) \
 		policy/dspm/catalog/legacy/data.json
+
+# The Organization scan end to end on a simulated Organization (moto, loopback).
+bench-org: venv
+	$(BIN)/python -m bench.org_scan --accounts $(or $(ACCOUNTS),1000)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,30 +1,47 @@
 """The dspm-iam command line: check roles against the contract, show the contract.
 
 Exit status: 0 clean, 1 findings at or above --fail-on (the bundle decides),
-2 usage or input error.
+2 usage or input error; scan and merge also 3 when a collection is incomplete
+(3 takes precedence over 1).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from dspm_iam import __version__
-from dspm_iam.bundle import load_bundle
+from dspm_iam.cli_options import (
+    attach_scps,
+    bundle_option,
+    fail_on_option,
+    format_option,
+    output_option,
+    params_option,
+    report_format_option,
+    role_type_option,
+    scp_option,
+)
 from dspm_iam.contract_report import (
     contract_view,
     render_contract_json,
     render_contract_text,
 )
-from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.engine_options import (
+    EngineChoice,
+    engine_choice,
+    engine_options,
+    open_engine,
+)
 from dspm_iam.errors import DspmIamError, EngineError
+from dspm_iam.explain_cli import explain
 from dspm_iam.loaders import load_inputs
+from dspm_iam.merge import merge_reports, read_reports
 from dspm_iam.params import ROLE_TYPES, load_params
 from dspm_iam.report import (
     TOOL_NAME,
@@ -33,13 +50,16 @@ from dspm_iam.report import (
     render_text,
     report_metadata,
 )
+from dspm_iam.report_html import render_html
+from dspm_iam.scan_cli import scan
+from dspm_iam.shards import Shard, select_shard, shard_option
+from dspm_iam.spec_cli import spec
 
 logger = logging.getLogger(__name__)
 
-FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
-FORMATS = ("text", "json")
 EXIT_FAILED = 1
 EXIT_ERROR = 2
+EXIT_INCOMPLETE = 3
 _LOG_LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)
 
 
@@ -63,22 +83,6 @@ class _Group(click.Group):
             raise UserError(" ".join(str(error).split("\n"))) from None
 
 
-_bundle_option = click.option(
-    "--bundle",
-    "bundle_dir",
-    type=click.Path(path_type=Path),
-    help="OPA bundle directory (default: the shipped policy/).",
-)
-_format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-
-
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name=TOOL_NAME, message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", count=True, help="-v for INFO logs, -vv for DEBUG.")
@@ -87,41 +91,31 @@ def cli(ctx: click.Context, verbose: int) -> None:
     """Check deployed Zscaler DSPM IAM roles against the vendor's contract.
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input
-    error.
+    error, 3 (scan, merge) incomplete collection, before 1.
     """
     ctx.call_on_close(_configure_logging(verbose))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@params_option
+@role_type_option
+@report_format_option
+@fail_on_option
+@output_option
+@bundle_option
+@scp_option
 @click.option(
-    "--params",
-    "params_path",
-    type=click.Path(path_type=Path),
-    help="Deployment parameters (YAML or JSON).",
+    "--shard",
+    metavar="I/N",
+    callback=shard_option,
+    help="Check only the roles of shard I of N of the accounts (see merge).",
 )
-@click.option(
-    "--role-type",
-    type=click.Choice(ROLE_TYPES),
-    help="The DSPM role type of every role read (needed for bare policies).",
-)
-@_format_option
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="high",
-    show_default=True,
-    help="Lowest severity that makes the check fail (exit 1).",
-)
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Write the report to this file instead of standard output.",
-)
-@_bundle_option
+@engine_options
 @click.pass_context
 def check(
     ctx: click.Context,
+    /,
     *,
     paths: tuple[str, ...],
     params_path: Path | None,
@@ -130,28 +124,63 @@ def check(
     fail_on: str,
     output: Path | None,
     bundle_dir: Path | None,
+    scp_path: Path | None,
+    shard: Shard | None,
+    **engine_values: Any,
 ) -> None:
     """Check IAM documents: policy files, role files, authorization dumps.
 
     PATHS are files, directories (every *.json below them) or - for standard
     input.
     """
+    choice = engine_choice(ctx, engine_values)
     params = load_params(params_path)
     inputs = load_inputs(paths, role_type, sys.stdin)
+    attach_scps(inputs, scp_path)
+    if shard is not None:
+        inputs = select_shard(inputs, shard)
     document = {
         "params": params,
         "options": {"fail_on": fail_on},
         "sources": inputs.sources,
         "roles": inputs.roles,
     }
-    with _engine(bundle_dir) as engine:
+    with open_engine(choice, bundle_dir) as engine:
         report = build_report(engine.evaluate(document), report_metadata(engine))
+    if shard is not None:
+        report["shard"] = {"index": shard.index, "count": shard.count}
 
-    if output_format == "json":
-        text = render_json(report)
-    else:
-        text = render_text(report, colour=output is None and sys.stdout.isatty())
-    _write(text, output)
+    _write(_render(report, output_format, output), output)
+    ctx.exit(EXIT_FAILED if _failed(report) else 0)
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@report_format_option
+@output_option
+@bundle_option
+@click.pass_context
+def merge(
+    ctx: click.Context,
+    *,
+    reports: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    bundle_dir: Path | None,
+) -> None:
+    """Join the JSON reports of check --shard I/N into the report of one run.
+
+    Every shard of the split must be given once; the bundle orders the
+    findings and recomputes the summary and verdict, as one run would.
+    """
+    read = read_reports(reports)
+    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
+        report = merge_reports(engine, read)
+
+    _write(_render(report, output_format, output), output)
+    collection = report.get("collection")
+    if collection is not None and not collection["complete"]:
+        ctx.exit(EXIT_INCOMPLETE)
     ctx.exit(EXIT_FAILED if _failed(report) else 0)
 
 
@@ -159,13 +188,13 @@ def check(
 @click.option(
     "--role-type", type=click.Choice(ROLE_TYPES), help="Show only this role type."
 )
-@_format_option
-@_bundle_option
+@format_option
+@bundle_option
 def contract(
     role_type: str | None, output_format: str, bundle_dir: Path | None
 ) -> None:
     """Print the vendor contract held in the bundle, with its errata."""
-    with _engine(bundle_dir) as engine:
+    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
         view = contract_view(engine.document("dspm.contract"), role_type)
 
     if output_format == "json":
@@ -174,18 +203,22 @@ def contract(
         click.echo(render_contract_text(view), nl=False)
 
 
+cli.add_command(scan)
+cli.add_command(explain)
+cli.add_command(spec)
+
+
 def main() -> None:
     """Console script entry point."""
     cli.main(prog_name=TOOL_NAME)
 
 
-@contextmanager
-def _engine(bundle_dir: Path | None) -> Iterator[EmbeddedEngine]:
-    engine = EmbeddedEngine(load_bundle(bundle_dir))
-    try:
-        yield engine
-    finally:
-        engine.close()
+def _render(report: dict[str, Any], output_format: str, output: Path | None) -> str:
+    if output_format == "json":
+        return render_json(report)
+    if output_format == "html":
+        return render_html(report)
+    return render_text(report, colour=output is None and sys.stdout.isatty())
 
 
 def _failed(report: dict[str, Any]) -> bool:

@@ -7,19 +7,25 @@ document and return the same result.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from dspm_iam.bundle import Bundle
 from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.engine_cli import OpaCliEngine
+from dspm_iam.engine_server import DEFAULT_TIMEOUT, OpaServerEngine, ServerOptions
 from dspm_iam.errors import EngineError
 
-ENGINES = ("embedded",)
+ENGINES = ("embedded", "opa-server", "opa-cli")
+_SERVER_OPTIONS = ("url", "token", "ca_cert", "load_bundle", "timeout")
+_CLI_OPTIONS = ("opa", "timeout")
 
 
 class Engine(Protocol):
     """What the harness needs of an engine."""
 
     name: str
+    bundle: Bundle
 
     def evaluate(self, document: dict[str, Any]) -> dict[str, Any]:
         """The report result (data.dspm.report.result) for one input document."""
@@ -35,7 +41,43 @@ class Engine(Protocol):
 
 
 def create_engine(name: str, bundle: Bundle, **options: Any) -> Engine:
-    """Create the engine called name for the bundle; options are engine-specific."""
+    """Create the engine called name for the bundle; options are engine-specific.
+
+    embedded takes none; opa-server takes url (required), token, ca_cert,
+    load_bundle and timeout; opa-cli takes opa (the command) and timeout.
+    Options that are None are ignored.
+    """
+    given = {key: value for key, value in options.items() if value is not None}
     if name == "embedded":
+        _check_options(name, given, ())
         return EmbeddedEngine(bundle)
+    if name == "opa-server":
+        _check_options(name, given, _SERVER_OPTIONS)
+        return OpaServerEngine(bundle, _server_options(given))
+    if name == "opa-cli":
+        _check_options(name, given, _CLI_OPTIONS)
+        return OpaCliEngine(bundle, **given)
     raise EngineError(f"{name}: expected one of the engines {', '.join(ENGINES)}")
+
+
+def _check_options(name: str, given: dict[str, Any], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        expected = ", ".join(known) or "no options"
+        raise EngineError(
+            f"engine {name}: unexpected option {', '.join(unknown)}; "
+            f"expected {expected}"
+        )
+
+
+def _server_options(given: dict[str, Any]) -> ServerOptions:
+    if not given.get("url"):
+        raise EngineError("engine opa-server: expected the server's URL (--opa-url)")
+    ca_cert = given.get("ca_cert")
+    return ServerOptions(
+        url=str(given["url"]),
+        token=given.get("token"),
+        ca_cert=None if ca_cert is None else Path(ca_cert),
+        load_bundle=bool(given.get("load_bundle", False)),
+        timeout=float(given.get("timeout", DEFAULT_TIMEOUT)),
+    )

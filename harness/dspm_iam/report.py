@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from dspm_iam import __version__
-from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.engines import Engine
 from dspm_iam.errors import EngineError
 
 TOOL_NAME = "dspm-iam"
@@ -38,7 +38,7 @@ _COLOURS: dict[str, dict[str, Any]] = {
 }
 
 
-def report_metadata(engine: EmbeddedEngine) -> dict[str, Any]:
+def report_metadata(engine: Engine) -> dict[str, Any]:
     """The report's tool, engine, bundle, catalog and contract fields."""
     return {
         "tool": {"name": TOOL_NAME, "version": __version__},

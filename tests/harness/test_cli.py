@@ -192,10 +192,11 @@ def test_json_report_end_to_end() -> None:
     assert result.stderr == ""
     assert report["summary"]["fail_on"] == "high"
     assert report["summary"]["roles_total"] == 3
+    # Ordered by account, then name: the order does not depend on the input's.
     assert [(role["name"], role["source"]) for role in report["roles"]] == [
+        ("DSPM-Scanner", str(ROLE)),
         ("DSPM-Target", str(DUMP)),
         ("unrelated-ci", str(DUMP)),
-        ("DSPM-Scanner", str(ROLE)),
     ]
     assert report["catalog"]["version"]
     assert "services" not in report["catalog"]

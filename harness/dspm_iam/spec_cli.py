@@ -1,0 +1,71 @@
+"""`dspm-iam spec lint`: the vendor contract's own defects, judged by the bundle."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dspm_iam.bundle import load_bundle
+from dspm_iam.cli_options import bundle_option, format_option
+from dspm_iam.engine import EmbeddedEngine
+
+LINT = "dspm.lint.result"
+WIDTH = 80
+SHOWN = 5
+
+
+@click.group()
+def spec() -> None:
+    """Inspect the vendor contract the bundle holds."""
+
+
+@spec.command()
+@format_option
+@bundle_option
+def lint(output_format: str, bundle_dir: Path | None) -> None:
+    """Report the contract's defects: unknown actions, repeated and redundant
+    rows, wildcards and their reach today, and contradictions between roles.
+
+    Exit status 0: the defects are the vendor's, reported for a person to
+    weigh; the checks already use the corrected contract.
+    """
+    engine = EmbeddedEngine(load_bundle(bundle_dir))
+    try:
+        result = engine.document(LINT)
+    finally:
+        engine.close()
+
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        click.echo(render_lint(result), nl=False)
+
+
+def render_lint(result: dict[str, Any]) -> str:
+    """Lint items as text, most severe first, then the counts."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    items = sorted(
+        result["items"], key=lambda item: (order[item["severity"]], item["rows"])
+    )
+    lines = [_item_line(item) for item in items]
+    counts = result["summary"]
+    lines.append(
+        f"Contract lint with catalog {result['catalog']}: {counts['error']} error(s), "
+        f"{counts['warning']} warning(s), {counts['info']} note(s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _item_line(item: dict[str, Any]) -> str:
+    text = (
+        f"{item['severity'].upper()} {item['kind']} [{', '.join(item['rows'])}]: "
+        f"{item['message']}"
+    )
+    if item["kind"] == "wildcard" and len(item["actions"]) > SHOWN:
+        shown = ", ".join(item["actions"][:SHOWN])
+        text += f" ({shown} and {len(item['actions']) - SHOWN} more)"
+    return textwrap.fill(text, WIDTH, subsequent_indent="    ", break_on_hyphens=False)
