@@ -162,8 +162,8 @@ denied[index] := {action |
 # boundary and every SCP, less the unconditional Denies.
 effective[index] := bounded[index] - denied[index]
 
-# layer_of says which layer takes an action away from a role, in words, or
-# "" when the role's own policies never allowed it.
+# removal says which layer takes an action away from a role, in words, or
+# "" when the role may perform it.
 removal(index, action) := "no identity policy allows it" if {
 	not action in allowed[index]
 } else := sprintf("the %s does not allow it", [_target_words(target)]) if {
