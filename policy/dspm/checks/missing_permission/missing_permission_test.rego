@@ -125,3 +125,10 @@ test_success_allowed_by_some_scp_at_each_target if {
 	role := object.union(fixtures.role("get-evidence", [fixtures.allow(_get_evidence, "*")]), {"scps": [kms, s3]})
 	count(missing_permission.findings) == 0 with input as fixtures.input_with(role, fixtures.params)
 }
+
+test_fail_removed_by_boundary_and_scp_alike if {
+	scp := {"name": "s3-only", "target": "ou-1", "document": {"Statement": [fixtures.allow("s3:*", "*")]}}
+	role := object.union(_bounded_role([fixtures.allow(_get_evidence, "*")], [fixtures.allow("s3:*", "*")], []), {"scps": [scp]})
+	result := missing_permission.findings with input as fixtures.input_with(role, fixtures.params)
+	{r.message | some r in result} == {"kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (neither the permissions boundary nor the SCP attached to ou-1 allows it)"}
+}

@@ -166,12 +166,18 @@ effective[index] := bounded[index] - denied[index]
 # "" when the role may perform it.
 removal(index, action) := "no identity policy allows it" if {
 	not action in allowed[index]
-} else := sprintf("the %s does not allow it", [_target_words(target)]) if {
-	some target, actions in bound_targets[index]
-	not action in actions
+} else := sprintf("the %s does not allow it", _blocking(index, action)) if {
+	count(_blocking(index, action)) == 1
+} else := sprintf("neither the %s allows it", [concat(" nor the ", _blocking(index, action))]) if {
+	count(_blocking(index, action)) > 1
 } else := sprintf("%s denies it", [_deny_words(index, action)]) if {
 	action in denied[index]
 } else := ""
+
+_blocking(index, action) := [_target_words(target) |
+	some target in sort(object.keys(bound_targets[index]))
+	not action in bound_targets[index][target]
+]
 
 _target_words("boundary") := "permissions boundary"
 
