@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 OPA_BINDINGS := opa-golib-python-bindings==0.4.4
 STAMP := $(VENV)/.installed
+# The tools the benchmark compares against, kept out of the product's venv.
+BENCH_VENV := .bench-venv
+BENCH_TOOLS := parliament==1.6.4 cloudsplaining==0.9.1 orjson==3.13.0
+BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy bench-org clean
+.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy bench-org bench clean
 
 venv: $(STAMP)
 
@@ -60,6 +64,15 @@ legacy: venv
 # The Organization scan end to end on a simulated Organization (moto, loopback).
 bench-org: venv
 	$(BIN)/python -m bench.org_scan --accounts $(or $(ACCOUNTS),1000)
+
+$(BENCH_STAMP):
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_TOOLS)
+	touch $@
+
+# The floor, dspm-iam check, Parliament and Cloudsplaining on generated dumps.
+bench: venv $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
