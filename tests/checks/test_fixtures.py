@@ -11,21 +11,12 @@ import yaml
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.loaders import load_inputs
-from dspm_iam.params import load_params
+from dspm_iam.params import ROLE_TYPES, load_params
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOOD = DATA / "roles" / "good"
 BAD = DATA / "policies" / "bad"
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
-ROLE_TYPES = [
-    "resource-discovery",
-    "access",
-    "orchestrator",
-    "scanner",
-    "target",
-    "put-evidence",
-    "get-evidence",
-]
 CASES = yaml.safe_load((BAD / "expected.yaml").read_text("utf-8"))["cases"]
 CHECKS = {
     "required-deny",

@@ -17,21 +17,12 @@ import pytest
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.loaders import load_inputs
-from dspm_iam.params import load_params
+from dspm_iam.params import ROLE_TYPES, load_params
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("DSPM_SHARED", REPO.parent / "shared"))
 DATA = SHARED / "data"
 PARAMS = REPO / "tests" / "data" / "params" / "all-features.yaml"
-ROLE_TYPES = [
-    "resource-discovery",
-    "access",
-    "orchestrator",
-    "scanner",
-    "target",
-    "put-evidence",
-    "get-evidence",
-]
 
 pytestmark = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"the shared data folder {DATA} is absent"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.harness.cases import BAD_INPUT_CASES, BAD_PARAMS_CASES
 
 from dspm_iam import __version__
 from dspm_iam.cli import cli
@@ -42,48 +43,7 @@ def _json_report(result: Result) -> dict[str, Any]:
     return report
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param(
-            "malformed.json",
-            "expected JSON (line 4 column 50: Expecting property name enclosed "
-            "in double quotes)",
-            id="malformed",
-        ),
-        pytest.param(
-            "truncated.json",
-            "expected JSON (line 5 column 14: Unterminated string starting at)",
-            id="truncated",
-        ),
-        pytest.param(
-            "list.json",
-            "expected an IAM policy document, a role, or a "
-            "get-account-authorization-details dump; found a JSON list",
-            id="list",
-        ),
-        pytest.param(
-            "not-iam.json",
-            "expected an IAM policy document, a role, or a "
-            "get-account-authorization-details dump; found a JSON object with "
-            "keys name, permissions",
-            id="not-iam",
-        ),
-        pytest.param(
-            "statement-without-effect.json",
-            "policy statement-without-effect.json: statement 0 (Read): expected "
-            "Effect Allow or Deny, found no Effect",
-            id="statement-without-effect",
-        ),
-        pytest.param(
-            "action-number.json",
-            "role DSPM-Target inline policy target-s3: statement 0 (S3Read): "
-            "expected Action to be a string or a list of strings, found the "
-            "value 42",
-            id="action-number",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), BAD_INPUT_CASES)
 def test_bad_input_file(name: str, expected: str) -> None:
     path = BAD_INPUTS / name
 
@@ -92,41 +52,7 @@ def test_bad_input_file(name: str, expected: str) -> None:
     _assert_one_line_error(result, path, expected)
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param(
-            "yaml-syntax.yaml",
-            "expected YAML or JSON (line 4 column 15: mapping values are not "
-            "allowed here)",
-            id="yaml-syntax",
-        ),
-        pytest.param(
-            "account-id.yaml",
-            "orchestrator_account_id: expected a string matching ^[0-9]{12}$, "
-            'found "11111111111"',
-            id="account-id",
-        ),
-        pytest.param(
-            "unknown-role-type.yaml",
-            "roles.scaner: unknown role type; expected one of " + ", ".join(ROLE_TYPES),
-            id="unknown-role-type",
-        ),
-        pytest.param(
-            "unknown-key.yaml",
-            "orchestrator_account: unknown key; expected one of "
-            "orchestrator_account_id, dspm_tag, evidence_bucket, "
-            "evidence_kms_key_arn, export_bucket, dspm_queue_arns, "
-            "vendor_principals, external_id, features, roles",
-            id="unknown-key",
-        ),
-        pytest.param(
-            "wrong-type.yaml",
-            'features.custom_network: expected true or false, found "yes"',
-            id="wrong-type",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), BAD_PARAMS_CASES)
 def test_bad_params_file(name: str, expected: str) -> None:
     path = BAD_PARAMS / name
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.harness.cases import BAD_INPUT_CASES
 
 from dspm_iam.errors import InputError, ParamsError
 from dspm_iam.loaders import UNRESOLVED, load_inputs
@@ -366,48 +367,7 @@ def test_input_schema_rejects_a_role_without_policies() -> None:
     assert list(validator("input").iter_errors(document)) != []
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param(
-            "malformed.json",
-            "expected JSON (line 4 column 50: Expecting property name enclosed "
-            "in double quotes)",
-            id="malformed",
-        ),
-        pytest.param(
-            "truncated.json",
-            "expected JSON (line 5 column 14: Unterminated string starting at)",
-            id="truncated",
-        ),
-        pytest.param(
-            "list.json",
-            "expected an IAM policy document, a role, or a "
-            "get-account-authorization-details dump; found a JSON list",
-            id="list",
-        ),
-        pytest.param(
-            "not-iam.json",
-            "expected an IAM policy document, a role, or a "
-            "get-account-authorization-details dump; found a JSON object with "
-            "keys name, permissions",
-            id="not-iam",
-        ),
-        pytest.param(
-            "statement-without-effect.json",
-            "policy statement-without-effect.json: statement 0 (Read): expected "
-            "Effect Allow or Deny, found no Effect",
-            id="statement-without-effect",
-        ),
-        pytest.param(
-            "action-number.json",
-            "role DSPM-Target inline policy target-s3: statement 0 (S3Read): "
-            "expected Action to be a string or a list of strings, found the "
-            "value 42",
-            id="action-number",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), BAD_INPUT_CASES)
 def test_bad_input_file(name: str, expected: str) -> None:
     path = BAD / name
 

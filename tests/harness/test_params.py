@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.harness.cases import BAD_PARAMS_CASES
 
 from dspm_iam.errors import ParamsError
 from dspm_iam.params import ROLE_TYPES, check_role_type, fill_defaults, load_params
@@ -124,41 +125,7 @@ def test_given_values_are_kept_and_the_rest_filled(
     }
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param(
-            "yaml-syntax.yaml",
-            "expected YAML or JSON (line 4 column 15: mapping values are not "
-            "allowed here)",
-            id="yaml-syntax",
-        ),
-        pytest.param(
-            "account-id.yaml",
-            "orchestrator_account_id: expected a string matching ^[0-9]{12}$, "
-            'found "11111111111"',
-            id="account-id",
-        ),
-        pytest.param(
-            "unknown-role-type.yaml",
-            "roles.scaner: unknown role type; expected one of " + ", ".join(ROLE_TYPES),
-            id="unknown-role-type",
-        ),
-        pytest.param(
-            "unknown-key.yaml",
-            "orchestrator_account: unknown key; expected one of "
-            "orchestrator_account_id, dspm_tag, evidence_bucket, "
-            "evidence_kms_key_arn, export_bucket, dspm_queue_arns, "
-            "vendor_principals, external_id, features, roles",
-            id="unknown-key",
-        ),
-        pytest.param(
-            "wrong-type.yaml",
-            'features.custom_network: expected true or false, found "yes"',
-            id="wrong-type",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), BAD_PARAMS_CASES)
 def test_bad_params_file(name: str, expected: str) -> None:
     path = BAD / name
 
