@@ -26,8 +26,7 @@ ACTIONS_LISTED = 5
 ACTIONS_SHOWN = 3
 UNKNOWN_ACCOUNT = "unknown"
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CATALOG_KEYS = ("source", "version", "updated_at")
-_CONTRACT_KEYS = ("source", "errata")
+METADATA_PATH = "dspm.report.metadata"
 _RESULT_KEYS = ("summary", "roles", "findings")
 _COLOURS: dict[str, dict[str, Any]] = {
     "critical": {"fg": "red", "bold": True},
@@ -44,12 +43,8 @@ def report_metadata(engine: Engine) -> dict[str, Any]:
         "tool": {"name": TOOL_NAME, "version": __version__},
         "engine": engine.name,
         "bundle": {"revision": engine.bundle.revision},
-        "catalog": {
-            key: engine.document(f"dspm.catalog.{key}") for key in _CATALOG_KEYS
-        },
-        "contract": {
-            key: engine.document(f"dspm.contract.{key}") for key in _CONTRACT_KEYS
-        },
+        # One query for all of it: the engine prepares each distinct query.
+        **engine.document(METADATA_PATH),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ ERRATUM = {
     "corrected": ["kms:GenerateDataKey"],
     "note": "kms:GenerareDataKey is a misspelling of kms:GenerateDataKey.",
 }
+POLICY = Path(__file__).resolve().parents[2] / "policy"
 METADATA: dict[str, Any] = {
     "tool": {"name": "dspm-iam", "version": __version__},
     "engine": "embedded",
@@ -288,6 +290,9 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def test_metadata_is_read_from_the_bundle(tmp_path: Path) -> None:
+    # The bundle's own report and library rules, over made-up data.
+    for folder in ("report", "lib"):
+        shutil.copytree(POLICY / "dspm" / folder, tmp_path / "dspm" / folder)
     _write_json(tmp_path / ".manifest", {"revision": "rev-7", "roots": ["dspm"]})
     catalog = {**METADATA["catalog"], "services": {"s3": ["GetObject"]}}
     _write_json(tmp_path / "dspm" / "catalog" / "data.json", catalog)

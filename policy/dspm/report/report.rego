@@ -100,3 +100,10 @@ result := {
 	"roles": role_list,
 	"summary": summary,
 }
+
+# metadata is what a report says of the data it was judged with: the
+# catalog's source, version and date, and the contract's source and errata.
+metadata := {
+	"catalog": {key: data.dspm.catalog[key] | some key in {"source", "version", "updated_at"}},
+	"contract": {key: data.dspm.contract[key] | some key in {"source", "errata"}},
+}
