@@ -13,6 +13,7 @@ from dspm_iam.bundle import load_bundle
 from dspm_iam.bundle_build import build_archive, main
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.errors import BundleError
+from tests.expected import CHECKS
 
 BUNDLE = load_bundle()
 
@@ -41,16 +42,7 @@ def test_every_check_has_metadata() -> None:
     engine = EmbeddedEngine(BUNDLE)
     checks = engine.document("dspm.report.checks")
 
-    assert set(checks) == {
-        "required-deny",
-        "tag-scope",
-        "resource-scope",
-        "excess-permission",
-        "missing-permission",
-        "trust-policy",
-        "unknown-action",
-        "unresolved",
-    }
+    assert set(checks) == CHECKS
     for meta in checks.values():
         assert meta["title"] and meta["description"]
         assert set(meta["custom"]) == {"check", "id", "severity", "remediation"}

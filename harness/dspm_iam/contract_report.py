@@ -7,13 +7,11 @@ and lays it out, it does not interpret it.
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import Any
 
 from dspm_iam.errors import EngineError
 from dspm_iam.params import ROLE_TYPES
-
-WIDTH = 80
+from dspm_iam.report import wrap
 
 
 def contract_view(contract: Any, role_type: str | None = None) -> dict[str, Any]:
@@ -51,11 +49,11 @@ def render_contract_text(view: dict[str, Any]) -> str:
     lines = [str(source.get("title", "Contract")), str(source.get("url", ""))]
     for name, role in view["role_types"].items():
         lines += ["", f"{role['title']} ({name}): {len(role['rows'])} rows"]
-        lines += [_wrap(_row_text(row), "  ") for row in role["rows"]]
+        lines += [wrap(_row_text(row), "  ") for row in role["rows"]]
 
     lines += ["", f"Errata: {len(view['errata'])}"]
     for erratum in view["errata"]:
-        lines.append(_wrap(_erratum_text(erratum), "  "))
+        lines.append(wrap(_erratum_text(erratum), "  "))
     return "\n".join(lines) + "\n"
 
 
@@ -88,14 +86,3 @@ def _corrected(written: Any, corrected: Any) -> str:
     if not isinstance(corrected, list) or corrected == [written]:
         return ""
     return " -> " + ", ".join(str(action) for action in corrected)
-
-
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(
-        text,
-        width=WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "    ",
-        break_long_words=False,
-        break_on_hyphens=False,
-    )

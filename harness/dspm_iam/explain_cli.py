@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ from dspm_iam.engine import EmbeddedEngine, UndefinedError
 from dspm_iam.errors import InputError
 from dspm_iam.loaders import load_inputs
 from dspm_iam.params import load_params
+from dspm_iam.report import wrap
 
 EXPLAIN = "dspm.explain"
-WIDTH = 80
 
 
 @click.command()
@@ -112,4 +111,4 @@ def _statement_line(statement: dict[str, Any]) -> str:
     )
     if statement["condition"]:
         text += f"; condition {json.dumps(statement['condition'], sort_keys=True)}"
-    return textwrap.fill(text, WIDTH, initial_indent="  ", subsequent_indent="      ")
+    return wrap(text, "  ", "      ")

@@ -74,7 +74,7 @@ def render_text(report: dict[str, Any], *, colour: bool = False) -> str:
                 lines.append("")
             account = group.account
             lines.append(f"Account {account}")
-        lines.append(_wrap(group.header(), "  ", "    "))
+        lines.append(wrap(group.header(), "  ", "    "))
         lines.extend(_finding_lines(group.findings, colour))
 
     if lines:
@@ -142,7 +142,7 @@ def _finding_line(finding: dict[str, Any], colour: bool) -> str:
     text = f"{severity} {finding['check']} {finding['rule_id']}: "
     text += finding["message"] + _actions(finding.get("actions") or [])
 
-    wrapped = _wrap(text, "    ", "        ")
+    wrapped = wrap(text, "    ", "        ")
     if colour:
         style = _COLOURS.get(str(finding["severity"]), {})
         wrapped = wrapped.replace(severity, click.style(severity, **style), 1)
@@ -169,14 +169,14 @@ def _summary_lines(summary: dict[str, Any], colour: bool) -> list[str]:
     if colour:
         verdict = click.style(verdict, fg="red" if summary["failed"] else "green")
     return [
-        _wrap(
+        wrap(
             f"Roles: {summary['roles_total']} read, {summary['roles_checked']} "
             f"checked, {summary['roles_unclassified']} unclassified",
             "",
             "  ",
         ),
-        _wrap(f"Findings: {summary['findings']} ({by_severity})", "", "  "),
-        _wrap(f"By check: {by_check}", "", "  "),
+        wrap(f"Findings: {summary['findings']} ({by_severity})", "", "  "),
+        wrap(f"By check: {by_check}", "", "  "),
         f"Result: {verdict} (--fail-on {summary['fail_on']})",
     ]
 
@@ -188,7 +188,7 @@ def _counts(items: Iterable[tuple[str, Any]]) -> str:
 def _footer(report: dict[str, Any]) -> str:
     catalog = report["catalog"]
     errata = report["contract"]["errata"]
-    return _wrap(
+    return wrap(
         f"Catalog {catalog['source']} {catalog['version']} "
         f"({_date(catalog['updated_at'])}); bundle revision "
         f"{report['bundle']['revision']}; contract errata: {len(errata)}",
@@ -202,7 +202,12 @@ def _date(timestamp: Any) -> str:
     return text[:10] if _ISO_DATE.match(text) else text
 
 
-def _wrap(text: str, first: str, rest: str) -> str:
+def wrap(text: str, first: str, rest: str | None = None) -> str:
+    """Fill text to the terminal width the reports use; continuation lines are
+    indented by rest (default: four more spaces than first). Words, paths and
+    hyphenated names are never split."""
+    if rest is None:
+        rest = first + "    "
     return textwrap.fill(
         text,
         width=WIDTH,

@@ -10,13 +10,12 @@ of accounts.
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
 
-from dspm_iam.report import render_text
+from dspm_iam.report import render_text, wrap
 from dspm_iam.report_html import render_html
 from dspm_iam.scan import COLLECTED, FAILED, SKIPPED, ScanResult
 from dspm_iam.snapshots import OutputFolder
@@ -24,7 +23,6 @@ from dspm_iam.snapshots import OutputFolder
 Write = Callable[[str], object]
 _ARRAYS = ("roles", "findings")
 _INDENT = "  "
-_WIDTH = 80
 
 
 def collection_section(result: ScanResult) -> dict[str, Any]:
@@ -104,7 +102,7 @@ def collection_lines(collection: dict[str, Any], colour: bool) -> list[str]:
     if colour:
         verdict = click.style(verdict, fg="green" if collection["complete"] else "red")
     lines = [
-        _wrap(
+        wrap(
             f"Collection: {verdict}: {counts['collected']} of {counts['selected']} "
             f"accounts collected, {counts['failed']} failed, "
             f"{counts['skipped']} skipped",
@@ -161,16 +159,5 @@ def _account_lines(title: str, listed: list[dict[str, Any]]) -> list[str]:
     lines = [f"{title}: {len(listed)}"]
     for item in listed:
         name = f" ({item['name']})" if item["name"] else ""
-        lines.append(_wrap(f"{item['account']}{name}: {item['reason']}", "  "))
+        lines.append(wrap(f"{item['account']}{name}: {item['reason']}", "  "))
     return lines
-
-
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(
-        text,
-        width=_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "    ",
-        break_long_words=False,
-        break_on_hyphens=False,
-    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,9 @@ import click
 from dspm_iam.bundle import load_bundle
 from dspm_iam.cli_options import bundle_option, format_option
 from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.report import wrap
 
 LINT = "dspm.lint.result"
-WIDTH = 80
 SHOWN = 5
 
 
@@ -68,4 +67,4 @@ def _item_line(item: dict[str, Any]) -> str:
     if item["kind"] == "wildcard" and len(item["actions"]) > SHOWN:
         shown = ", ".join(item["actions"][:SHOWN])
         text += f" ({shown} and {len(item['actions']) - SHOWN} more)"
-    return textwrap.fill(text, WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+    return wrap(text, "", "    ")

@@ -12,22 +12,13 @@ from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.loaders import load_inputs
 from dspm_iam.params import ROLE_TYPES, load_params
+from tests.expected import CHECKS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOOD = DATA / "roles" / "good"
 BAD = DATA / "policies" / "bad"
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 CASES = yaml.safe_load((BAD / "expected.yaml").read_text("utf-8"))["cases"]
-CHECKS = {
-    "required-deny",
-    "tag-scope",
-    "resource-scope",
-    "excess-permission",
-    "missing-permission",
-    "trust-policy",
-    "unknown-action",
-    "unresolved",
-}
 
 
 @pytest.fixture(scope="module")
