@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from dspm_iam.bundle import load_bundle
 from dspm_iam.cli_options import (
     attach_scps,
     bundle_option,
@@ -18,7 +17,9 @@ from dspm_iam.cli_options import (
     role_type_option,
     scp_option,
 )
-from dspm_iam.engine import EmbeddedEngine, UndefinedError
+from dspm_iam.engine import UndefinedError
+from dspm_iam.engine_options import EngineChoice, open_engine
+from dspm_iam.engines import Engine
 from dspm_iam.errors import InputError
 from dspm_iam.loaders import load_inputs
 from dspm_iam.params import load_params
@@ -62,11 +63,8 @@ def explain(
         "explain": {"role": role, "action": action},
     }
 
-    engine = EmbeddedEngine(load_bundle(bundle_dir))
-    try:
+    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
         result = _explanation(engine, document)
-    finally:
-        engine.close()
 
     if output_format == "json":
         click.echo(json.dumps(result, indent=2, sort_keys=True))
@@ -74,7 +72,7 @@ def explain(
         click.echo(render_explanation(result), nl=False)
 
 
-def _explanation(engine: EmbeddedEngine, document: dict[str, Any]) -> Any:
+def _explanation(engine: Engine, document: dict[str, Any]) -> Any:
     try:
         return engine.document(f"{EXPLAIN}.result", document)
     except UndefinedError:

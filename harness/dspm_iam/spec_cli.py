@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from dspm_iam.bundle import load_bundle
 from dspm_iam.cli_options import bundle_option, format_option
-from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.engine_options import EngineChoice, open_engine
 from dspm_iam.report import wrap
 
 LINT = "dspm.lint.result"
@@ -32,11 +31,8 @@ def lint(output_format: str, bundle_dir: Path | None) -> None:
     Exit status 0: the defects are the vendor's, reported for a person to
     weigh; the checks already use the corrected contract.
     """
-    engine = EmbeddedEngine(load_bundle(bundle_dir))
-    try:
+    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
         result = engine.document(LINT)
-    finally:
-        engine.close()
 
     if output_format == "json":
         click.echo(json.dumps(result, indent=2, sort_keys=True))
