@@ -78,7 +78,7 @@ class _PolicyIndex:
         where = f"managed policy {entry.get('PolicyName', arn)}"
         for version in _objects(entry, "PolicyVersionList", source, where):
             if _is_default(version, entry.get("DefaultVersionId")):
-                return _document(version.get("Document"), source, where)
+                return policy_document(version.get("Document"), source, where)
         return "its Policies entry has no default version"
 
 
@@ -191,7 +191,7 @@ def _bare_policy_role(read: _File, role_type: str | None) -> dict[str, Any]:
         )
 
     file_name = "stdin" if read.name == STDIN_NAME else Path(read.name).name
-    document = _document(read.document, read.name, f"policy {file_name}")
+    document = policy_document(read.document, read.name, f"policy {file_name}")
     policy = {"name": file_name, "arn": None, "kind": "inline", "document": document}
     return {
         "name": read.stem,
@@ -227,7 +227,7 @@ def _trust(raw: dict[str, Any], source: str, where: str) -> dict[str, Any] | Non
     trust = raw.get("AssumeRolePolicyDocument")
     if trust is None:
         return None
-    return _document(trust, source, f"{where} trust policy")
+    return policy_document(trust, source, f"{where} trust policy")
 
 
 def _account(arn: str | None) -> str | None:
@@ -241,7 +241,7 @@ def _inline(raw: dict[str, Any], source: str, where: str) -> list[dict[str, Any]
     policies = []
     for entry in _objects(raw, "RolePolicyList", source, where):
         name = _string(entry, "PolicyName", source, f"{where} inline policy")
-        document = _document(
+        document = policy_document(
             entry.get("PolicyDocument"), source, f"{where} inline policy {name}"
         )
         policies.append(
@@ -295,7 +295,8 @@ def _is_default(version: dict[str, Any], default_id: Any) -> bool:
     return default_id is not None and version.get("VersionId") == default_id
 
 
-def _document(value: Any, source: str, where: str) -> dict[str, Any]:
+def policy_document(value: Any, source: str, where: str) -> dict[str, Any]:
+    """A policy document (an object or a JSON string) checked for its minimal shape."""
     document = _decoded(value, source, where)
     problem = _shape_problem(document)
     if problem is not None:
@@ -432,7 +433,7 @@ def _scp(source: str, number: int, entry: Any) -> dict[str, Any]:
         return {
             "name": f"{Path(source).stem}-{number}",
             "target": "account",
-            "document": _document(entry, source, where),
+            "document": policy_document(entry, source, where),
         }
     if not isinstance(entry, dict):
         raise InputError(
@@ -448,7 +449,7 @@ def _scp(source: str, number: int, entry: Any) -> dict[str, Any]:
             entry.get("name", entry.get("Name", f"{Path(source).stem}-{number}"))
         ),
         "target": str(entry.get("target", entry.get("Target", "account"))),
-        "document": _document(raw, source, where),
+        "document": policy_document(raw, source, where),
     }
 
 
