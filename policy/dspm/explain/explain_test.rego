@@ -18,7 +18,7 @@ test_success_allowed_by_one_statement if {
 }
 
 test_success_explicit_deny_wins if {
-	statements := [fixtures.allow("s3:*", "*"), fixtures.deny("s3:PutObject", "*")]
+	statements := [fixtures.allow("s3:*", "*"), fixtures.denial("s3:PutObject", "*")]
 	result := _explain(fixtures.role("get-evidence", statements), "s3:PutObject")
 	result.decision == "explicitly denied"
 	result.reason == "statement 1 of policy inline denies it"

@@ -7,17 +7,75 @@ package dspm.report
 
 import data.dspm.lib.finding
 import data.dspm.lib.roles
+import data.dspm.waivers
 
-# checks maps each check id to its metadata.
-checks := {meta.custom.check: meta |
+# checks maps each check id to its metadata; waivers are judged as a check.
+checks[meta.custom.check] := meta if {
 	some name
 	meta := data.dspm.checks[name].meta
 }
 
-findings := sort_findings([result |
-	some name
-	some result in data.dspm.checks[name].findings
+checks[waivers.meta.custom.check] := waivers.meta
+
+# findings are the checks' and the waivers' findings, each with its
+# fingerprint, its waiver when one accepts it, and its state against the
+# baseline when one was given.
+findings := sort_findings([annotate(result) |
+	some result in waivers.checked_findings | waivers.findings
 ])
+
+# annotate adds to a finding what the report knows beyond its check.
+annotate(result) := object.union_n([
+	result,
+	{"fingerprint": fingerprint(result)},
+	_suppression_field(result),
+	_baseline_field(result),
+])
+
+_suppression_field(result) := {"suppression": waivers.suppression(result)}
+
+_suppression_field(result) := {} if not waivers.suppression(result)
+
+_baseline_field(result) := {"baseline": _baseline_state(result)} if _has_baseline == true
+
+_baseline_field(_) := {} if _has_baseline == false
+
+_baseline_state(result) := "known" if fingerprint(result) in _baseline_fingerprints
+
+_baseline_state(result) := "new" if not fingerprint(result) in _baseline_fingerprints
+
+_has_baseline := is_object(object.get(input, "baseline", null))
+
+_baseline_fingerprints := {fingerprint(result) | some result in input.baseline.findings}
+
+# fingerprint identifies a finding across runs: what was found where, by
+# name, never by line or position, so that moving a statement keeps it.
+fingerprint(result) := crypto.sha256(json.marshal([
+	result.check,
+	result.rule_id,
+	result.account,
+	result.role,
+	_logical(result),
+	result.policy,
+	_sid(result.statement),
+	result.action,
+	result.resource,
+	result.actions,
+]))
+
+_logical(result) := object.get(result, ["location", "logical"], null)
+
+_sid(statement) := statement.sid if is_object(statement)
+
+_sid(statement) := null if not is_object(statement)
+
+# resolved lists the baseline's findings that this run no longer raises.
+resolved := sort_findings([object.union(result, {"fingerprint": fingerprint(result)}) |
+	some result in input.baseline.findings
+	not fingerprint(result) in _current_fingerprints
+])
+
+_current_fingerprints := {result.fingerprint | some result in findings}
 
 # sort_findings orders findings by account, role, check, then location. The
 # finding itself breaks ties, so the order depends on the findings alone and a
@@ -68,15 +126,25 @@ fail_on := object.get(object.get(input, "options", {}), "fail_on", "high")
 
 failed := summary.failed
 
-summary := summarize(findings, role_list, object.keys(checks), fail_on)
+summary := object.union(summarize(findings, role_list, object.keys(checks), fail_on), _baseline_summary)
+
+_baseline_summary := {"baseline": {
+	"new": count([1 | some result in findings; result.baseline == "new"]),
+	"known": count([1 | some result in findings; result.baseline == "known"]),
+	"resolved": count(resolved),
+}} if _has_baseline == true
+
+_baseline_summary := {} if _has_baseline == false
 
 # summarize counts roles and findings and decides whether the run failed: at
-# least one finding at or above fail_on (never: no finding fails the run).
+# least one finding at or above fail_on (never: no finding fails the run)
+# that no waiver accepts and that is not known from the baseline.
 summarize(all_findings, all_roles, check_ids, threshold) := {
 	"roles_total": count(all_roles),
 	"roles_checked": _checked_count(all_roles),
 	"roles_unclassified": count(all_roles) - _checked_count(all_roles),
 	"findings": count(all_findings),
+	"suppressed": count([1 | some result in all_findings; result.suppression]),
 	"by_severity": {severity: count([1 | some result in all_findings; result.severity == severity]) |
 		some severity, _ in finding.severity_rank
 	},
@@ -93,17 +161,33 @@ _failed(all_findings, threshold) if {
 	threshold != "never"
 	some result in all_findings
 	finding.severity_rank[result.severity] >= finding.severity_rank[threshold]
+	not result.suppression
+	object.get(result, "baseline", "new") == "new"
 } else := false
 
-result := {
-	"findings": findings,
-	"roles": role_list,
-	"summary": summary,
-}
+result := object.union_n([
+	{"findings": findings, "roles": role_list, "summary": summary},
+	_optional("resolved", resolved, _has_baseline),
+	_optional("waivers", waivers.listing, "waivers" in object.keys(input)),
+])
+
+_optional(key, value, wanted) := {key: value} if wanted
+
+_optional(_, _, wanted) := {} if not wanted
 
 # metadata is what a report says of the data it was judged with: the
-# catalog's source, version and date, and the contract's source and errata.
+# catalog's source, version and date, the contract's source and errata, and
+# the checks the bundle holds.
 metadata := {
 	"catalog": {key: data.dspm.catalog[key] | some key in {"source", "version", "updated_at"}},
 	"contract": {key: data.dspm.contract[key] | some key in {"source", "errata"}},
+	"checks": [_check_entry(checks[check]) | some check in sort(object.keys(checks))],
+}
+
+_check_entry(meta) := {
+	"check": meta.custom.check,
+	"title": meta.title,
+	"description": trim_space(meta.description),
+	"severity": meta.custom.severity,
+	"remediation": trim_space(meta.custom.remediation),
 }

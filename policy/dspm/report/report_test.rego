@@ -51,6 +51,7 @@ test_success_every_check_listed if {
 	object.keys(result.summary.by_check) == {
 		"required-deny", "tag-scope", "resource-scope", "excess-permission",
 		"missing-permission", "trust-policy", "unknown-action", "unresolved",
+		"waiver",
 	}
 }
 
@@ -104,9 +105,77 @@ test_success_summarize_counts_given_lists if {
 		"roles_checked": 1,
 		"roles_unclassified": 1,
 		"findings": 2,
+		"suppressed": 0,
 		"by_severity": {"critical": 0, "high": 1, "medium": 1, "low": 0, "info": 0},
 		"by_check": {"tag-scope": 2, "unresolved": 0},
 		"fail_on": "critical",
 		"failed": false,
+	}
+}
+
+_excess_input(extra) := object.union(_input([_named("x", "get-evidence", [fixtures.allow("*", "*")])], "high"), extra)
+
+test_success_fingerprint_ignores_line_and_position if {
+	moved := {"location": {"file": "b.yaml", "line": 90, "logical": "Target"}, "statement": {"index": 4, "sid": "S"}}
+	placed := {"location": {"file": "a.yaml", "line": 12, "logical": "Target"}, "statement": {"index": 0, "sid": "S"}}
+	base := {"check": "tag-scope", "rule_id": "DSPM-TAG-001", "account": null, "role": "r", "policy": "p", "action": "s3:*", "resource": "*", "actions": []}
+
+	report.fingerprint(object.union(base, moved)) == report.fingerprint(object.union(base, placed))
+}
+
+test_success_fingerprint_tells_roles_apart if {
+	base := {"check": "tag-scope", "rule_id": "DSPM-TAG-001", "account": null, "role": "r", "policy": "p", "statement": null, "action": "s3:*", "resource": "*", "actions": []}
+
+	report.fingerprint(base) != report.fingerprint(object.union(base, {"role": "other"}))
+}
+
+test_success_waived_findings_do_not_fail if {
+	waiver := {"id": "w", "role": "x", "reason": "r", "owner": "o", "expires": "2999-01-01"}
+	result := report.result with input as _excess_input({"waivers": [waiver]})
+
+	result.summary.suppressed == count(result.findings)
+	result.summary.by_check["excess-permission"] > 0
+	every f in result.findings {
+		f.suppression.id == "w"
+	}
+	result.summary.failed == false
+	[w.status | some w in result.waivers] == ["applied"]
+}
+
+test_fail_baseline_new_finding_fails if {
+	result := report.result with input as _excess_input({"baseline": {"findings": []}})
+
+	result.summary.failed == true
+	result.summary.baseline.new == count(result.findings)
+	result.resolved == []
+}
+
+test_success_baseline_known_findings_do_not_fail if {
+	previous := report.result.findings with input as _excess_input({})
+	result := report.result with input as _excess_input({"baseline": {"findings": previous}})
+
+	result.summary.failed == false
+	{f.baseline | some f in result.findings} == {"known"}
+}
+
+test_success_baseline_lists_what_was_resolved if {
+	gone := {
+		"check": "tag-scope", "rule_id": "DSPM-TAG-001", "severity": "high", "account": null,
+		"role": "gone", "policy": "p", "statement": null, "action": "s3:*", "resource": "*", "actions": [],
+	}
+	result := report.result with input as _excess_input({"baseline": {"findings": [gone]}})
+
+	[f.role | some f in result.resolved] == ["gone"]
+	result.summary.baseline.resolved == 1
+}
+
+test_success_no_baseline_no_baseline_fields if {
+	result := report.result with input as _excess_input({})
+
+	not "resolved" in object.keys(result)
+	not "baseline" in object.keys(result.summary)
+	every f in result.findings {
+		not "baseline" in object.keys(f)
+		count(f.fingerprint) == 64
 	}
 }

@@ -24,7 +24,7 @@ test_success_documented_wildcard if {
 }
 
 test_success_overriding_deny if {
-	statements := [fixtures.allow("s3:*", "*"), fixtures.deny("s3:*", "*"), fixtures.allow("s3:GetObject", "*")]
+	statements := [fixtures.allow("s3:*", "*"), fixtures.denial("s3:*", "*"), fixtures.allow("s3:GetObject", "*")]
 	count(_findings("get-evidence", statements)) == 0
 }
 
@@ -80,12 +80,12 @@ test_fail_not_action if {
 }
 
 test_fail_conditional_deny_does_not_subtract if {
-	conditional := object.union(fixtures.deny("s3:PutObject", "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+	conditional := object.union(fixtures.denial("s3:PutObject", "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
 	count(_findings("get-evidence", [fixtures.allow("s3:PutObject", "*"), conditional])) == 1
 }
 
 test_fail_narrow_deny_does_not_subtract if {
-	statements := [fixtures.allow("s3:PutObject", "*"), fixtures.deny("s3:PutObject", "arn:aws:s3:::x/*")]
+	statements := [fixtures.allow("s3:PutObject", "*"), fixtures.denial("s3:PutObject", "arn:aws:s3:::x/*")]
 	count(_findings("get-evidence", statements)) == 1
 }
 
@@ -115,7 +115,7 @@ test_fail_boundary_allowing_more_removes_nothing if {
 }
 
 test_success_excess_denied_by_scp if {
-	scp := {"name": "guard", "target": "r-root", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.deny("s3:PutObject", "*")]}}
+	scp := {"name": "guard", "target": "r-root", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.denial("s3:PutObject", "*")]}}
 	role := object.union(fixtures.role("get-evidence", [fixtures.allow(["s3:GetObject", "s3:PutObject"], "*")]), {"scps": [scp]})
 	count(excess_permission.findings) == 0 with input as fixtures.input_with(role, fixtures.params)
 }

@@ -58,7 +58,7 @@ test_fail_typo_leaves_corrected_action_missing if {
 }
 
 test_fail_removed_by_deny if {
-	statements := [fixtures.allow(_get_evidence, "*"), fixtures.deny("kms:*", "*")]
+	statements := [fixtures.allow(_get_evidence, "*"), fixtures.denial("kms:*", "*")]
 	{r.action | some r in _findings("get-evidence", statements)} == {"kms:Decrypt"}
 }
 
@@ -105,7 +105,7 @@ test_fail_removed_by_boundary if {
 }
 
 test_fail_removed_by_scp_deny if {
-	scp := {"name": "deny-kms", "target": "ou-1", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.deny("kms:*", "*")]}}
+	scp := {"name": "deny-kms", "target": "ou-1", "document": {"Statement": [fixtures.allow("*", "*"), fixtures.denial("kms:*", "*")]}}
 	role := object.union(fixtures.role("get-evidence", [fixtures.allow(_get_evidence, "*")]), {"scps": [scp]})
 	result := missing_permission.findings with input as fixtures.input_with(role, fixtures.params)
 	{r.message | some r in result} == {"kms:Decrypt (contract row get-evidence-r06) is not allowed: 1 action(s) missing, such as kms:Decrypt (statement 1 of scp deny-kms denies it)"}

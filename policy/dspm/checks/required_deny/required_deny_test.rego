@@ -14,15 +14,15 @@ _findings(statements) := result if {
 _actions(findings) := {action | some result in findings; some action in result.actions}
 
 test_success_explicit_deny if {
-	count(_findings([_allow, fixtures.deny(_denied, "*")])) == 0
+	count(_findings([_allow, fixtures.denial(_denied, "*")])) == 0
 }
 
 test_success_deny_through_wildcards if {
-	count(_findings([_allow, fixtures.deny(["s3:Get*", "dynamodb:*"], "*")])) == 0
+	count(_findings([_allow, fixtures.denial(["s3:Get*", "dynamodb:*"], "*")])) == 0
 }
 
 test_success_deny_upper_case_single_string if {
-	statements := [_allow, fixtures.deny("S3:GETOBJECT", "*"), fixtures.deny(["DYNAMODB:*"], ["*"])]
+	statements := [_allow, fixtures.denial("S3:GETOBJECT", "*"), fixtures.denial(["DYNAMODB:*"], ["*"])]
 	count(_findings(statements)) == 0
 }
 
@@ -45,7 +45,7 @@ test_fail_no_deny if {
 }
 
 test_fail_whole_finding if {
-	result := _findings([_allow, fixtures.deny(["dynamodb:*"], "*")])
+	result := _findings([_allow, fixtures.denial(["dynamodb:*"], "*")])
 	result == {object.union(fixtures.role_fields("resource-discovery"), {
 		"check": "required-deny",
 		"rule_id": "DSPM-DENY-001",
@@ -62,12 +62,12 @@ test_fail_whole_finding if {
 }
 
 test_fail_deny_with_condition if {
-	conditional := object.union(fixtures.deny(_denied, "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+	conditional := object.union(fixtures.denial(_denied, "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
 	count(_findings([_allow, conditional])) == 5
 }
 
 test_fail_deny_on_narrowed_resource if {
-	count(_findings([_allow, fixtures.deny(_denied, ["arn:aws:s3:::some-bucket/*"])])) == 5
+	count(_findings([_allow, fixtures.denial(_denied, ["arn:aws:s3:::some-bucket/*"])])) == 5
 }
 
 test_fail_deny_with_not_resource if {

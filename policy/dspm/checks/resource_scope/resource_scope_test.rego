@@ -38,7 +38,7 @@ test_success_orchestrator_account if {
 }
 
 test_success_overriding_deny if {
-	statements := [fixtures.allow("s3:PutObject", "*"), fixtures.deny("s3:PutObject", "*")]
+	statements := [fixtures.allow("s3:PutObject", "*"), fixtures.denial("s3:PutObject", "*")]
 	count(_findings("put-evidence", statements)) == 0
 }
 

@@ -78,7 +78,7 @@ test_success_untagged_scope_needs_no_condition if {
 }
 
 test_success_overriding_deny if {
-	statements := [_delete, fixtures.deny("rds:DeleteDBSnapshot", "*")]
+	statements := [_delete, fixtures.denial("rds:DeleteDBSnapshot", "*")]
 	count(_findings("orchestrator", statements)) == 0
 }
 

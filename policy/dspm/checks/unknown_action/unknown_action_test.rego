@@ -12,7 +12,7 @@ test_success_real_actions_and_patterns if {
 }
 
 test_success_unknown_action_in_deny_is_not_granted if {
-	count(_findings([fixtures.deny("kms:NoSuchAction", "*")])) == 0
+	count(_findings([fixtures.denial("kms:NoSuchAction", "*")])) == 0
 }
 
 test_fail_whole_finding if {

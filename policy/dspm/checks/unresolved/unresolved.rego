@@ -4,16 +4,19 @@
 #   Fails closed where the input does not say enough: a managed policy or a
 #   permissions boundary absent from the dump (AWS managed policies usually
 #   are), a dump that is one page of a longer answer, a role whose name
-#   matches several role types, a parameter a check needs that is not set, or
-#   a tag condition that depends on a policy variable or a request tag.
+#   matches several role types, a parameter a check needs that is not set, a
+#   tag condition that depends on a policy variable or a request tag, or a
+#   template value known only at deploy time (an import, a value computed by
+#   another resource).
 # custom:
 #   check: unresolved
 #   id: DSPM-UNRESOLVED-001
 #   severity: high
 #   remediation: |
 #     Supply what is missing: a dump that includes the policy (or the policy
-#     itself), every page of the dump, a narrower role-name glob, or the
-#     parameter named in the message.
+#     itself), every page of the dump, a narrower role-name glob, the
+#     parameter named in the message, or the template parameter
+#     (--cfn-parameters) that makes the value known.
 package dspm.checks.unresolved
 
 import data.dspm.checks.resource_scope
@@ -30,10 +33,23 @@ findings contains result if {
 	some index in roles.checked
 	some policy in input.roles[index].policies
 	reason := policy.unresolved
-	result := finding.new(meta, roles.role_fields(index), {
-		"policy": object.get(policy, "arn", policy.name),
-		"message": sprintf("managed policy %s could not be read: %s", [object.get(policy, "arn", policy.name), reason]),
-	})
+	name := _policy_name(policy)
+	fields := {
+		"policy": name,
+		"message": sprintf("%s %s could not be read: %s", [_policy_kind[object.get(policy, "kind", "managed")], name, reason]),
+	}
+	result := finding.new(meta, roles.role_fields(index), object.union(fields, finding.located(object.get(policy, "location", null))))
+}
+
+findings contains result if {
+	some index in roles.checked
+	some entry in object.get(input.roles[index], "unresolved", [])
+	fields := {
+		"rule_id": "DSPM-UNRESOLVED-009",
+		"policy": object.get(entry, "policy", null),
+		"message": sprintf("%s could not be resolved: %s; the checks see it as an unknown value", [entry.what, entry.reason]),
+	}
+	result := finding.new(meta, roles.role_fields(index), object.union(fields, finding.located(object.get(entry, "location", null))))
 }
 
 findings contains result if {
@@ -71,7 +87,13 @@ findings contains result if {
 findings contains result if {
 	some index, types in roles.ambiguous
 	role := input.roles[index]
-	result := finding.new(meta, {"role": role.name, "arn": object.get(role, "arn", null), "account": object.get(role, "account", null), "source": object.get(role, "source", null)}, {
+	result := finding.new(meta, {
+		"role": role.name,
+		"arn": object.get(role, "arn", null),
+		"account": object.get(role, "account", null),
+		"source": object.get(role, "source", null),
+		"location": object.get(role, "location", null),
+	}, {
 		"rule_id": "DSPM-UNRESOLVED-004",
 		"message": sprintf("role name %s matches the globs of several role types (%s); it is not checked", [role.name, concat(", ", sort(types))]),
 	})
@@ -135,5 +157,13 @@ findings contains result if {
 		),
 	}))
 }
+
+# _policy_name names a policy by its ARN, or by its name where it has none
+# (an inline policy, a template's policy whose account is unknown).
+_policy_name(policy) := policy.arn if {
+	is_string(object.get(policy, "arn", null))
+} else := policy.name
+
+_policy_kind := {"managed": "managed policy", "inline": "inline policy"}
 
 _trust_parameter := {"orchestrator-account": "orchestrator_account_id", "vendor": "vendor_principals"}

@@ -104,3 +104,30 @@ test_fail_resource_with_policy_variable if {
 	result := _findings(fixtures.role("put-evidence", [statement]), fixtures.params, [])
 	{[r.rule_id, r.resource] | some r in result} == {["DSPM-UNRESOLVED-008", "arn:aws:s3:::acme-dspm-evidence/${aws:username}/*"]}
 }
+
+_here := {"file": "dspm.yaml", "line": 17, "logical": "TargetRole"}
+
+test_fail_template_value_unresolved_at_its_line if {
+	entry := {"what": "Fn::ImportValue Shared", "reason": "an import is only known at deploy time", "policy": "inline", "location": _here}
+	role := object.union(fixtures.role("get-evidence", []), {"unresolved": [entry]})
+	_findings(role, fixtures.params, []) == {object.union(fixtures.role_fields("get-evidence"), {
+		"check": "unresolved",
+		"rule_id": "DSPM-UNRESOLVED-009",
+		"severity": "high",
+		"title": "Input the checks cannot judge",
+		"policy": "inline",
+		"statement": null,
+		"action": null,
+		"actions": [],
+		"resource": null,
+		"location": _here,
+		"message": "Fn::ImportValue Shared could not be resolved: an import is only known at deploy time; the checks see it as an unknown value",
+		"remediation": unresolved.meta.custom.remediation,
+	})}
+}
+
+test_fail_unresolved_managed_policy_located_at_its_entry if {
+	policy := object.union(_unresolved_policy, {"location": _here})
+	role := object.union(fixtures.role("resource-discovery", []), {"policies": [policy]})
+	[f.location | some f in _findings(role, fixtures.params, [])] == [_here]
+}

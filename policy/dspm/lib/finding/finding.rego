@@ -29,13 +29,21 @@ _base(meta) := {
 	"resource": null,
 	"message": "",
 	"remediation": meta.custom.remediation,
+	"location": null,
 }
 
-# statement_fields locates a finding at one statement of one policy.
-statement_fields(stmt) := {
-	"policy": stmt.policy,
-	"statement": {"index": stmt.index, "sid": stmt.sid},
-}
+# statement_fields locates a finding at one statement of one policy, and at
+# its file and line when the source gives them.
+statement_fields(stmt) := object.union(
+	{"policy": stmt.policy, "statement": {"index": stmt.index, "sid": stmt.sid}},
+	located(object.get(stmt, "location", null)),
+)
+
+# located is the location field of a finding, or nothing when it is unknown
+# (the role's place then stands).
+located(location) := {} if location == null
+
+located(location) := {"location": location} if location != null
 
 # where describes a statement's place in words, for messages.
 where(stmt) := sprintf("statement %d (%s) of policy %s", [stmt.index, stmt.sid, stmt.policy]) if {

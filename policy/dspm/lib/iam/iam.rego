@@ -30,7 +30,15 @@ statement(policy, index, raw) := {
 	"not_resources": as_list(object.get(raw, "NotResource", [])),
 	"uses_not_resource": "NotResource" in object.keys(raw),
 	"condition": object.get(raw, "Condition", {}),
+	"location": statement_location(policy, index),
 }
+
+# statement_location is where a statement is written: its own line when the
+# source gives one, else its policy's place, else null.
+statement_location(policy, index) := location if {
+	location := object.get(policy, "statement_locations", [])[index]
+	location != null
+} else := object.get(policy, "location", null)
 
 # unconditional holds for a statement without a Condition block.
 unconditional(stmt) if count(stmt.condition) == 0

@@ -78,3 +78,15 @@ test_success_question_mark_takes_one_character if {
 	not iam.matches("a?", "a")
 	iam.matches("*", "")
 }
+
+test_success_statement_located_at_its_own_line if {
+	here := {"file": "t.yaml", "line": 9, "logical": "R"}
+	policy := {"name": "p", "location": {"file": "t.yaml", "line": 5, "logical": "R"}, "statement_locations": [null, here]}
+	iam.statement(policy, 1, {}).location == here
+}
+
+test_success_statement_falls_back_to_its_policy if {
+	policy := {"name": "p", "location": {"file": "t.yaml", "line": 5, "logical": "R"}, "statement_locations": [null]}
+	iam.statement(policy, 0, {}).location.line == 5
+	iam.statement({"name": "p"}, 0, {}).location == null
+}

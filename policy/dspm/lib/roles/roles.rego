@@ -202,6 +202,7 @@ role_fields(index) := {
 	"arn": object.get(role, "arn", null),
 	"account": object.get(role, "account", null),
 	"source": object.get(role, "source", null),
+	"location": object.get(role, "location", null),
 } if {
 	role := input.roles[index]
 }

@@ -17,8 +17,8 @@ test_success_not_action_complement if {
 test_success_effective_subtracts_unconditional_deny_only if {
 	statements := [
 		fixtures.allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"], "*"),
-		fixtures.deny("s3:PutObject", "*"),
-		object.union(fixtures.deny("s3:ListBucket", "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+		fixtures.denial("s3:PutObject", "*"),
+		object.union(fixtures.denial("s3:ListBucket", "*"), {"Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
 	]
 	effective := roles.effective[0] with input as fixtures.input_for("target", statements)
 	effective == {"s3:GetObject", "s3:ListBucket"}

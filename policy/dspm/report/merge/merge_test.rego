@@ -92,6 +92,7 @@ test_success_merge_counts_every_check_given if {
 			"roles_checked": 0,
 			"roles_unclassified": 0,
 			"findings": 0,
+			"suppressed": 0,
 			"by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0},
 			"by_check": {"required-deny": 0, "tag-scope": 0},
 			"fail_on": "high",
