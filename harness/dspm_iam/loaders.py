@@ -1,33 +1,44 @@
 """Turn input paths into the sources and roles of the document sent to the bundle.
 
 Reads bare policy documents, single roles shaped like an element of
-RoleDetailList, and whole `aws iam get-account-authorization-details` dumps.
+RoleDetailList, whole `aws iam get-account-authorization-details` dumps, and
+hands CloudFormation templates and Terraform plans to their own readers.
 Documents are checked for their minimal shape and otherwise passed on as
 written: the bundle normalises them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import unquote
 
+from dspm_iam.cloudformation import is_template, read_template
+from dspm_iam.documents import (
+    describe,
+    object_list,
+    parse_json,
+    policy_document,
+    read_text,
+    required_text,
+)
 from dspm_iam.errors import InputError
 from dspm_iam.params import check_role_type
+from dspm_iam.terraform import is_plan, read_plan
 
 logger = logging.getLogger(__name__)
 
+# Files read below a directory given; YAML is read as CloudFormation.
+SUFFIXES = (".json", ".yaml", ".yml", ".template")
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 DUMP_KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
 UNRESOLVED = "not in the Policies list of any dump given"
-_STRING_OR_LIST = ("Action", "NotAction", "Resource", "NotResource")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 
@@ -41,12 +52,14 @@ class Inputs:
 
 @dataclass(frozen=True)
 class _File:
-    """One JSON document read from a file or standard input."""
+    """One document read from a file or standard input; templates and plans
+    come with the roles their reader found in them."""
 
     name: str
     stem: str
     kind: str
     document: dict[str, Any]
+    roles: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -58,7 +71,7 @@ class _PolicyIndex:
 
     def add(self, source: str, dump: dict[str, Any]) -> None:
         """Index the Policies list of one dump; the first dump naming an ARN wins."""
-        for entry in _objects(dump, "Policies", source, "Policies"):
+        for entry in object_list(dump, "Policies", source):
             arn = entry.get("Arn")
             if isinstance(arn, str):
                 self.entries.setdefault(arn, (source, entry))
@@ -76,18 +89,25 @@ class _PolicyIndex:
 
         source, entry = self.entries[arn]
         where = f"managed policy {entry.get('PolicyName', arn)}"
-        for version in _objects(entry, "PolicyVersionList", source, where):
+        for version in object_list(entry, "PolicyVersionList", f"{source}: {where}"):
             if _is_default(version, entry.get("DefaultVersionId")):
                 return policy_document(version.get("Document"), source, where)
         return "its Policies entry has no default version"
 
 
 def load_inputs(
-    paths: Sequence[str], role_type: str | None = None, stdin: TextIO | None = None
+    paths: Sequence[str],
+    role_type: str | None = None,
+    stdin: TextIO | None = None,
+    cfn_parameters: Mapping[str, str] | None = None,
 ) -> Inputs:
-    """Read every path ('-' is standard input, a directory its *.json files)."""
+    """Read every path ('-' is standard input, a directory the files below it
+    with a suffix in SUFFIXES); cfn_parameters are CloudFormation's."""
     check_role_type(role_type)
-    files = [_parse(name, text) for name, text in _texts(paths, stdin)]
+    given = cfn_parameters or {}
+    files = [
+        _parse(name, text, given, role_type) for name, text in _texts(paths, stdin)
+    ]
 
     index = _PolicyIndex()
     for read in files:
@@ -114,39 +134,48 @@ def _texts(paths: Sequence[str], stdin: TextIO | None) -> Iterator[tuple[str, st
             continue
 
         for path in _expand(Path(given)):
-            yield str(path), _read(path)
+            yield str(path), read_text(path)
 
 
 def _expand(path: Path) -> list[Path]:
     if not path.is_dir():
         return [path]
 
-    found = sorted(child for child in path.rglob("*.json") if child.is_file())
+    found = sorted(
+        child
+        for child in path.rglob("*")
+        if child.suffix in SUFFIXES and child.is_file()
+    )
     if not found:
-        raise InputError(f"{path}: expected *.json files below this directory")
+        raise InputError(
+            f"{path}: expected {', '.join('*' + suffix for suffix in SUFFIXES)} "
+            "files below this directory"
+        )
     return found
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"{path}: expected a readable file ({reason})") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: expected UTF-8 text ({error.reason})") from None
+def _parse(
+    name: str, text: str, cfn_parameters: Mapping[str, str], role_type: str | None
+) -> _File:
+    stem = "stdin" if name == STDIN_NAME else Path(name).stem
+    if Path(name).suffix in TEMPLATE_SUFFIXES:
+        roles = read_template(name, text, cfn_parameters, role_type)
+        return _File(name, stem, "cloudformation", {}, roles)
 
-
-def _parse(name: str, text: str) -> _File:
-    document = _parse_json(name, text)
+    document = parse_json(name, text)
+    if is_template(document):
+        roles = read_template(name, text, cfn_parameters, role_type)
+        return _File(name, stem, "cloudformation", {}, roles)
+    if is_plan(document):
+        return _File(name, stem, "terraform-plan", {}, read_plan(name, text, role_type))
 
     kind = _kind(document)
     if kind is None:
         raise InputError(
-            f"{name}: expected an IAM policy document, a role, or a "
-            f"get-account-authorization-details dump; found {_what(document)}"
+            f"{name}: expected an IAM policy document, a role, a "
+            "get-account-authorization-details dump, a CloudFormation template "
+            f"or a Terraform plan; found {describe(document)}"
         )
-    stem = "stdin" if name == STDIN_NAME else Path(name).stem
     return _File(name=name, stem=stem, kind=kind, document=document)
 
 
@@ -172,6 +201,8 @@ def _source(read: _File) -> dict[str, Any]:
 def _roles(
     read: _File, index: _PolicyIndex, role_type: str | None
 ) -> list[dict[str, Any]]:
+    if read.kind in ("cloudformation", "terraform-plan"):
+        return read.roles
     if read.kind == "policy":
         return [_bare_policy_role(read, role_type)]
     if read.kind == "role":
@@ -179,7 +210,7 @@ def _roles(
 
     if "RoleDetailList" not in read.document:
         logger.info("%s: the dump has no RoleDetailList, so no roles", read.name)
-    elements = _objects(read.document, "RoleDetailList", read.name, "RoleDetailList")
+    elements = object_list(read.document, "RoleDetailList", read.name)
     return [_role(element, read.name, index, role_type) for element in elements]
 
 
@@ -208,7 +239,7 @@ def _bare_policy_role(read: _File, role_type: str | None) -> dict[str, Any]:
 def _role(
     raw: dict[str, Any], source: str, index: _PolicyIndex, role_type: str | None
 ) -> dict[str, Any]:
-    name = _string(raw, "RoleName", source, "role")
+    name = required_text(raw, "RoleName", f"{source}: role")
     where = f"role {name}"
     arn = raw.get("Arn") if isinstance(raw.get("Arn"), str) else None
     return {
@@ -239,8 +270,8 @@ def _account(arn: str | None) -> str | None:
 
 def _inline(raw: dict[str, Any], source: str, where: str) -> list[dict[str, Any]]:
     policies = []
-    for entry in _objects(raw, "RolePolicyList", source, where):
-        name = _string(entry, "PolicyName", source, f"{where} inline policy")
+    for entry in object_list(raw, "RolePolicyList", f"{source}: {where}"):
+        name = required_text(entry, "PolicyName", f"{source}: {where} inline policy")
         document = policy_document(
             entry.get("PolicyDocument"), source, f"{where} inline policy {name}"
         )
@@ -254,8 +285,8 @@ def _managed(
     raw: dict[str, Any], source: str, where: str, index: _PolicyIndex
 ) -> list[dict[str, Any]]:
     policies = []
-    for entry in _objects(raw, "AttachedManagedPolicies", source, where):
-        arn = _string(entry, "PolicyArn", source, f"{where} managed policy")
+    for entry in object_list(raw, "AttachedManagedPolicies", f"{source}: {where}"):
+        arn = required_text(entry, "PolicyArn", f"{source}: {where} managed policy")
         name = entry.get("PolicyName")
         policy: dict[str, Any] = {
             "name": name if isinstance(name, str) else arn.rsplit("/", 1)[-1],
@@ -276,10 +307,12 @@ def _boundary(
     if not isinstance(boundary, dict):
         raise InputError(
             f"{source}: {where}: expected PermissionsBoundary to be an object, "
-            f"found {_what(boundary)}"
+            f"found {describe(boundary)}"
         )
 
-    arn = _string(boundary, "PermissionsBoundaryArn", source, f"{where} boundary")
+    arn = required_text(
+        boundary, "PermissionsBoundaryArn", f"{source}: {where} boundary"
+    )
     return {"arn": arn, **_resolution(index.resolve(arn))}
 
 
@@ -295,122 +328,6 @@ def _is_default(version: dict[str, Any], default_id: Any) -> bool:
     return default_id is not None and version.get("VersionId") == default_id
 
 
-def policy_document(value: Any, source: str, where: str) -> dict[str, Any]:
-    """A policy document (an object or a JSON string) checked for its minimal shape."""
-    document = _decoded(value, source, where)
-    problem = _shape_problem(document)
-    if problem is not None:
-        raise InputError(f"{source}: {where}: {problem}")
-
-    checked: dict[str, Any] = document
-    return checked
-
-
-def _decoded(value: Any, source: str, where: str) -> Any:
-    if not isinstance(value, str):
-        return value
-
-    text = value if value.lstrip().startswith("{") else unquote(value)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{source}: {where}: expected a policy document as a JSON object or "
-            f"a URL-encoded JSON string (line {error.lineno} column {error.colno}: "
-            f"{error.msg})"
-        ) from None
-
-
-def _shape_problem(document: Any) -> str | None:
-    if not isinstance(document, dict):
-        return f"expected a policy document (an object), found {_what(document)}"
-    if "Statement" not in document:
-        return "expected a policy document with a Statement, found none"
-
-    statements = document["Statement"]
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list):
-        return (
-            "expected Statement to be an object or a list of objects, "
-            f"found {_what(statements)}"
-        )
-
-    for position, statement in enumerate(statements):
-        problem = _statement_problem(statement)
-        if problem is not None:
-            return f"statement {position}{_sid(statement)}: {problem}"
-    return None
-
-
-def _statement_problem(statement: Any) -> str | None:
-    if not isinstance(statement, dict):
-        return f"expected an object, found {_what(statement)}"
-    if statement.get("Effect") not in ("Allow", "Deny"):
-        found = _what(statement["Effect"]) if "Effect" in statement else "no Effect"
-        return f"expected Effect Allow or Deny, found {found}"
-
-    present = [key for key in ("Action", "NotAction") if key in statement]
-    if len(present) != 1:
-        found = "both" if present else "neither"
-        return f"expected one of Action or NotAction, found {found}"
-
-    for key in _STRING_OR_LIST:
-        if key in statement and not _string_or_strings(statement[key]):
-            return (
-                f"expected {key} to be a string or a list of strings, "
-                f"found {_what(statement[key])}"
-            )
-    return None
-
-
-def _sid(statement: Any) -> str:
-    sid = statement.get("Sid") if isinstance(statement, dict) else None
-    return f" ({sid})" if isinstance(sid, str) and sid else ""
-
-
-def _string_or_strings(value: Any) -> bool:
-    if isinstance(value, str):
-        return True
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _objects(
-    container: dict[str, Any], key: str, source: str, where: str
-) -> list[dict[str, Any]]:
-    value = container.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InputError(
-            f"{source}: {where}: expected {key} to be a list of objects, "
-            f"found {_what(value)}"
-        )
-    return value
-
-
-def _string(container: dict[str, Any], key: str, source: str, where: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str) or not value:
-        found = _what(value) if key in container else f"no {key}"
-        raise InputError(
-            f"{source}: {where}: expected {key} as a string, found {found}"
-        )
-    return value
-
-
-def _what(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = sorted(str(key) for key in value)
-        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
-        return f"a JSON object with keys {shown}" if keys else "an empty JSON object"
-    if isinstance(value, list):
-        return "a JSON list"
-    if isinstance(value, str):
-        return f"the string {json.dumps(value[:40])}"
-    return f"the value {json.dumps(value)}"
-
-
 def load_scps(path: Path) -> list[dict[str, Any]]:
     """Read Service Control Policies that apply to every role checked.
 
@@ -420,7 +337,7 @@ def load_scps(path: Path) -> list[dict[str, Any]]:
     same target form one level, and an action must be allowed at every level).
     """
     name = str(path)
-    document = _parse_json(name, _read(path))
+    document = parse_json(name, read_text(path))
     entries = document if isinstance(document, list) else [document]
     if not entries:
         raise InputError(f"{name}: expected at least one service control policy")
@@ -438,7 +355,7 @@ def _scp(source: str, number: int, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise InputError(
             f"{source}: {where}: expected a policy document or an object with "
-            f"'document'; found {_what(entry)}"
+            f"'document'; found {describe(entry)}"
         )
 
     raw = entry.get("document", entry.get("Content"))
@@ -451,13 +368,3 @@ def _scp(source: str, number: int, entry: Any) -> dict[str, Any]:
         "target": str(entry.get("target", entry.get("Target", "account"))),
         "document": policy_document(raw, source, where),
     }
-
-
-def _parse_json(name: str, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{name}: expected JSON (line {error.lineno} column {error.colno}: "
-            f"{error.msg})"
-        ) from None

@@ -44,7 +44,7 @@ def load_params(path: Path | None) -> dict[str, Any]:
     checker = validator("params")
     error = best_match(checker.iter_errors(raw))
     if error is not None:
-        raise ParamsError(f"{path}: {_located(error)}")
+        raise ParamsError(f"{path}: {schema_problem(error)}")
 
     params: dict[str, Any] = fill_defaults(load_schema("params"), raw)
     logger.debug("parameters: %s", json.dumps(params, sort_keys=True))
@@ -91,19 +91,21 @@ def _read(path: Path) -> Any:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ParamsError(
-            f"{path}: expected YAML or JSON ({_yaml_problem(error)})"
+            f"{path}: expected YAML or JSON ({yaml_problem(error)})"
         ) from None
     return {} if raw is None else raw
 
 
-def _yaml_problem(error: yaml.YAMLError) -> str:
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """Where YAML failed to parse and why, on one line."""
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         return f"line {mark.line + 1} column {mark.column + 1}: {error.problem}"
     return str(error).replace("\n", " ")
 
 
-def _located(error: ValidationError) -> str:
+def schema_problem(error: ValidationError) -> str:
+    """A schema error in words: the key path, then what was expected and found."""
     parts = list(error.absolute_path)
     if error.validator == "additionalProperties":
         return _unknown_keys(error, parts)
@@ -121,6 +123,8 @@ def _expectation(error: ValidationError) -> str:
     value: Any = error.validator_value
     if error.validator == "type":
         return _type_mismatch(value, error.instance)
+    if error.validator in ("required", "anyOf"):
+        return f"expected {_missing_keys(error)}, found none"
 
     if error.validator == "enum":
         wanted = "one of " + ", ".join(str(choice) for choice in value)
@@ -133,6 +137,17 @@ def _expectation(error: ValidationError) -> str:
     else:
         return f"expected {error.message}"
     return f"expected {wanted}, found {_describe(error.instance)}"
+
+
+def _missing_keys(error: ValidationError) -> str:
+    """The key a required rule, or the keys an anyOf of required rules, asks for."""
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    if error.validator == "required":
+        missing = [key for key in value if key not in instance]
+        return f"the key {', '.join(missing)}"
+    keys = [key for choice in value for key in choice.get("required", [])]
+    return f"one of the keys {', '.join(keys)}"
 
 
 def _unknown_keys(error: ValidationError, parts: list[str | int]) -> str:

@@ -21,14 +21,16 @@ BAD_INPUT_CASES = [
     ),
     pytest.param(
         "list.json",
-        "expected an IAM policy document, a role, or a "
-        "get-account-authorization-details dump; found a JSON list",
+        "expected an IAM policy document, a role, a "
+        "get-account-authorization-details dump, a CloudFormation template or "
+        "a Terraform plan; found a JSON list",
         id="list",
     ),
     pytest.param(
         "not-iam.json",
-        "expected an IAM policy document, a role, or a "
-        "get-account-authorization-details dump; found a JSON object with "
+        "expected an IAM policy document, a role, a "
+        "get-account-authorization-details dump, a CloudFormation template or "
+        "a Terraform plan; found a JSON object with "
         "keys name, permissions",
         id="not-iam",
     ),

@@ -516,7 +516,8 @@ def test_empty_directory(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
 
     assert _error([str(tmp_path)]) == (
-        f"{tmp_path}: expected *.json files below this directory"
+        f"{tmp_path}: expected *.json, *.yaml, *.yml, *.template files below this "
+        "directory"
     )
 
 
