@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# The check values a finding may carry: the seven of the contract, and
-# `unresolved` for what the input does not say.
+# The check values a finding may carry: the seven of the contract,
+# `unresolved` for what the input does not say, and `waiver` for waivers that
+# expired or match nothing.
 CHECKS = {
     "required-deny",
     "tag-scope",
@@ -13,4 +14,5 @@ CHECKS = {
     "trust-policy",
     "unknown-action",
     "unresolved",
+    "waiver",
 }

@@ -7,6 +7,7 @@ Exit status: 0 clean, 1 findings at or above --fail-on (the bundle decides),
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 from collections.abc import Callable
@@ -18,7 +19,9 @@ import click
 from dspm_iam import __version__
 from dspm_iam.cli_options import (
     attach_scps,
+    baseline_option,
     bundle_option,
+    cfn_parameters_option,
     fail_on_option,
     format_option,
     output_option,
@@ -26,7 +29,9 @@ from dspm_iam.cli_options import (
     report_format_option,
     role_type_option,
     scp_option,
+    waivers_option,
 )
+from dspm_iam.cloudformation import load_parameters
 from dspm_iam.contract_report import (
     contract_view,
     render_contract_json,
@@ -41,7 +46,7 @@ from dspm_iam.engine_options import (
 from dspm_iam.errors import DspmIamError, EngineError
 from dspm_iam.explain_cli import explain
 from dspm_iam.loaders import load_inputs
-from dspm_iam.merge import merge_reports, read_reports
+from dspm_iam.merge import merge_reports, read_report, read_reports
 from dspm_iam.params import ROLE_TYPES, load_params
 from dspm_iam.report import (
     TOOL_NAME,
@@ -50,10 +55,15 @@ from dspm_iam.report import (
     render_text,
     report_metadata,
 )
+from dspm_iam.report_github import render_github
 from dspm_iam.report_html import render_html
+from dspm_iam.report_junit import render_junit
+from dspm_iam.report_markdown import render_markdown
+from dspm_iam.report_sarif import render_sarif
 from dspm_iam.scan_cli import scan
 from dspm_iam.shards import Shard, select_shard, shard_option
 from dspm_iam.spec_cli import spec
+from dspm_iam.waivers import load_baseline, load_waivers
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +115,9 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @output_option
 @bundle_option
 @scp_option
+@cfn_parameters_option
+@waivers_option
+@baseline_option
 @click.option(
     "--shard",
     metavar="I/N",
@@ -125,26 +138,37 @@ def check(
     output: Path | None,
     bundle_dir: Path | None,
     scp_path: Path | None,
+    cfn_parameters_path: Path | None,
+    waivers_path: Path | None,
+    baseline_path: Path | None,
     shard: Shard | None,
     **engine_values: Any,
 ) -> None:
-    """Check IAM documents: policy files, role files, authorization dumps.
+    """Check IAM documents: policy files, role files, authorization dumps,
+    CloudFormation templates and Terraform plans.
 
-    PATHS are files, directories (every *.json below them) or - for standard
-    input.
+    PATHS are files, directories (every *.json, *.yaml, *.yml and *.template
+    below them) or - for standard input.
     """
     choice = engine_choice(ctx, engine_values)
     params = load_params(params_path)
-    inputs = load_inputs(paths, role_type, sys.stdin)
+    cfn_parameters = (
+        {} if cfn_parameters_path is None else load_parameters(cfn_parameters_path)
+    )
+    inputs = load_inputs(paths, role_type, sys.stdin, cfn_parameters)
     attach_scps(inputs, scp_path)
     if shard is not None:
         inputs = select_shard(inputs, shard)
-    document = {
+    document: dict[str, Any] = {
         "params": params,
-        "options": {"fail_on": fail_on},
+        "options": {"fail_on": fail_on, "today": _today()},
         "sources": inputs.sources,
         "roles": inputs.roles,
     }
+    if waivers_path is not None:
+        document["waivers"] = load_waivers(waivers_path)
+    if baseline_path is not None:
+        document["baseline"] = load_baseline(baseline_path)
     with open_engine(choice, bundle_dir) as engine:
         report = build_report(engine.evaluate(document), report_metadata(engine))
     if shard is not None:
@@ -185,6 +209,21 @@ def merge(
 
 
 @cli.command()
+@click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
+@report_format_option
+@output_option
+def render(*, report_path: Path, output_format: str, output: Path | None) -> None:
+    """Write the JSON report of an earlier check in another format.
+
+    Exit status 0 once written: the verdict was check's to give, and the
+    report keeps it (summary.failed).
+    """
+    report = read_report(report_path)
+
+    _write(_render(report, output_format, output), output)
+
+
+@cli.command()
 @click.option(
     "--role-type", type=click.Choice(ROLE_TYPES), help="Show only this role type."
 )
@@ -213,12 +252,25 @@ def main() -> None:
     cli.main(prog_name=TOOL_NAME)
 
 
+_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "json": render_json,
+    "html": render_html,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "github": render_github,
+    "markdown": render_markdown,
+}
+
+
 def _render(report: dict[str, Any], output_format: str, output: Path | None) -> str:
-    if output_format == "json":
-        return render_json(report)
-    if output_format == "html":
-        return render_html(report)
+    if output_format in _RENDERERS:
+        return _RENDERERS[output_format](report)
     return render_text(report, colour=output is None and sys.stdout.isatty())
+
+
+def _today() -> str:
+    """Today's date in UTC, the day waivers are judged on."""
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def _failed(report: dict[str, Any]) -> bool:

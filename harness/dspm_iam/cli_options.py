@@ -11,7 +11,7 @@ from dspm_iam.params import ROLE_TYPES
 
 FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
 FORMATS = ("text", "json")
-REPORT_FORMATS = ("text", "json", "html")
+REPORT_FORMATS = ("text", "json", "html", "sarif", "junit", "github", "markdown")
 
 bundle_option = click.option(
     "--bundle",
@@ -33,7 +33,10 @@ report_format_option = click.option(
     type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
-    help="Output format: html is one self-contained page.",
+    help=(
+        "Output format: html is one self-contained page, sarif is SARIF 2.1.0, "
+        "github is workflow-command annotations, markdown a pull-request summary."
+    ),
 )
 output_option = click.option(
     "--output",
@@ -57,6 +60,24 @@ fail_on_option = click.option(
     default="high",
     show_default=True,
     help="Lowest severity that makes the run fail (exit 1).",
+)
+waivers_option = click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(path_type=Path),
+    help="Waiver file (YAML): accepted deviations, each with an owner and expiry.",
+)
+baseline_option = click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path),
+    help="JSON report of an earlier run: only findings new since it fail the run.",
+)
+cfn_parameters_option = click.option(
+    "--cfn-parameters",
+    "cfn_parameters_path",
+    type=click.Path(path_type=Path),
+    help="CloudFormation parameter values (JSON or YAML), pseudo parameters too.",
 )
 scp_option = click.option(
     "--scp",

@@ -21,7 +21,7 @@ from dspm_iam.schemas import validator
 logger = logging.getLogger(__name__)
 
 MERGE_PATH = "dspm.report.merge.result"
-METADATA_KEYS = ("tool", "engine", "bundle", "catalog", "contract")
+METADATA_KEYS = ("tool", "engine", "bundle", "catalog", "contract", "checks")
 _RESULT_KEYS = ("summary", "roles", "findings")
 _JOINED_KEYS = (*METADATA_KEYS, *_RESULT_KEYS, "shard", "collection")
 _COLLECTION_LISTS = ("failed", "skipped", "scps_unreadable")
@@ -30,7 +30,7 @@ _COLLECTION_COUNTS = ("selected", "collected", "failed", "skipped")
 
 def read_reports(paths: Sequence[Path]) -> list[tuple[str, dict[str, Any]]]:
     """Read and validate each JSON report; (path, report) in the order given."""
-    return [(str(path), _read_report(path)) for path in paths]
+    return [(str(path), read_report(path)) for path in paths]
 
 
 def merge_reports(
@@ -80,7 +80,8 @@ def merge_collections(collections: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _read_report(path: Path) -> dict[str, Any]:
+def read_report(path: Path) -> dict[str, Any]:
+    """Read one JSON report of dspm-iam and check it against the report schema."""
     try:
         report = json.loads(path.read_text("utf-8"))
     except OSError as error:

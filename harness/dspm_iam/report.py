@@ -28,6 +28,7 @@ UNKNOWN_ACCOUNT = "unknown"
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 METADATA_PATH = "dspm.report.metadata"
 _RESULT_KEYS = ("summary", "roles", "findings")
+_OPTIONAL_KEYS = ("resolved", "waivers")
 _COLOURS: dict[str, dict[str, Any]] = {
     "critical": {"fg": "red", "bold": True},
     "high": {"fg": "red"},
@@ -38,25 +39,28 @@ _COLOURS: dict[str, dict[str, Any]] = {
 
 
 def report_metadata(engine: Engine) -> dict[str, Any]:
-    """The report's tool, engine, bundle, catalog and contract fields."""
+    """The report's tool, engine, bundle, catalog, contract and checks fields."""
+    # One query for all of it: the engine prepares each distinct query.
+    read = engine.document(METADATA_PATH)
     return {
         "tool": {"name": TOOL_NAME, "version": __version__},
         "engine": engine.name,
         "bundle": {"revision": engine.bundle.revision},
-        # One query for all of it: the engine prepares each distinct query.
-        **engine.document(METADATA_PATH),
+        **{key: read[key] for key in ("catalog", "contract", "checks")},
     }
 
 
 def build_report(result: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
-    """The JSON report: metadata, then the bundle's summary, roles and findings."""
+    """The JSON report: metadata, then the bundle's summary, roles and findings,
+    and what it says of the baseline and the waivers when they were given."""
     missing = [key for key in _RESULT_KEYS if key not in result]
     if missing:
         raise EngineError(
             f"data.dspm.report.result: expected {', '.join(_RESULT_KEYS)}; "
             f"missing {', '.join(missing)}"
         )
-    return {**metadata, **{key: result[key] for key in _RESULT_KEYS}}
+    optional = {key: result[key] for key in _OPTIONAL_KEYS if key in result}
+    return {**metadata, **{key: result[key] for key in _RESULT_KEYS}, **optional}
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -138,8 +142,10 @@ def _finding_lines(findings: list[dict[str, Any]], colour: bool) -> list[str]:
 
 def _finding_line(finding: dict[str, Any], colour: bool) -> str:
     severity = str(finding["severity"]).upper()
-    # The message already says where the finding is.
-    text = f"{severity} {finding['check']} {finding['rule_id']}: "
+    # The message already says where the finding is; file:line leads when the
+    # source has lines, as compilers write it, so that editors can jump to it.
+    text = _place(finding.get("location"))
+    text += f"{severity} {finding['check']} {finding['rule_id']}{_state(finding)}: "
     text += finding["message"] + _actions(finding.get("actions") or [])
 
     wrapped = wrap(text, "    ", "        ")
@@ -147,6 +153,22 @@ def _finding_line(finding: dict[str, Any], colour: bool) -> str:
         style = _COLOURS.get(str(finding["severity"]), {})
         wrapped = wrapped.replace(severity, click.style(severity, **style), 1)
     return wrapped
+
+
+def _place(location: Any) -> str:
+    if not isinstance(location, dict) or location.get("line") is None:
+        return ""
+    return f"{location['file']}:{location['line']}: "
+
+
+def _state(finding: dict[str, Any]) -> str:
+    notes = []
+    if "baseline" in finding:
+        notes.append(str(finding["baseline"]))
+    suppression = finding.get("suppression")
+    if isinstance(suppression, dict):
+        notes.append(f"waived by {suppression['id']} until {suppression['expires']}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _actions(actions: list[str]) -> str:
@@ -177,8 +199,22 @@ def _summary_lines(summary: dict[str, Any], colour: bool) -> list[str]:
         ),
         wrap(f"Findings: {summary['findings']} ({by_severity})", "", "  "),
         wrap(f"By check: {by_check}", "", "  "),
+        *_exemption_lines(summary),
         f"Result: {verdict} (--fail-on {summary['fail_on']})",
     ]
+
+
+def _exemption_lines(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    if summary.get("suppressed"):
+        lines.append(f"Waived: {summary['suppressed']} (they do not fail the run)")
+    baseline = summary.get("baseline")
+    if isinstance(baseline, dict):
+        lines.append(
+            f"Against the baseline: {baseline['new']} new, {baseline['known']} "
+            f"known, {baseline['resolved']} resolved (only new ones fail the run)"
+        )
+    return lines
 
 
 def _counts(items: Iterable[tuple[str, Any]]) -> str:

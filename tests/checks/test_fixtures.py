@@ -12,6 +12,7 @@ from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.loaders import load_inputs
 from dspm_iam.params import ROLE_TYPES, load_params
+from dspm_iam.waivers import load_waivers
 from tests.expected import CHECKS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -31,14 +32,17 @@ def evaluate(
     paths: list[Path],
     params: Path,
     role_type: str | None = None,
+    waivers: Path | None = None,
 ) -> dict[str, Any]:
     inputs = load_inputs([str(path) for path in paths], role_type)
-    document = {
+    document: dict[str, Any] = {
         "params": load_params(params),
-        "options": {"fail_on": "high"},
+        "options": {"fail_on": "high", "today": "2026-12-03"},
         "sources": inputs.sources,
         "roles": inputs.roles,
     }
+    if waivers is not None:
+        document["waivers"] = load_waivers(waivers)
     return engine.evaluate(document)
 
 
@@ -78,7 +82,9 @@ def test_trap(engine: EmbeddedEngine, case: dict[str, Any]) -> None:
 
 
 def test_demo_raises_every_check(engine: EmbeddedEngine) -> None:
-    result = evaluate(engine, [DEMO / "accounts"], DEMO / "params.yaml")
+    result = evaluate(
+        engine, [DEMO / "accounts"], DEMO / "params.yaml", waivers=DEMO / "waivers.yaml"
+    )
     by_account: dict[str | None, set[str]] = {}
     for finding in result["findings"]:
         by_account.setdefault(finding["account"], set()).add(finding["check"])
@@ -87,3 +93,5 @@ def test_demo_raises_every_check(engine: EmbeddedEngine) -> None:
     assert "222222222222" not in by_account
     assert result["summary"]["roles_unclassified"] > 0
     assert result["summary"]["failed"] is True
+    waived = {f["suppression"]["id"] for f in result["findings"] if "suppression" in f}
+    assert waived == {"scanner-session-manager"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,9 @@ def test_empty_directory(tmp_path: Path) -> None:
     result = _run("check", tmp_path)
 
     _assert_one_line_error(
-        result, tmp_path, "expected *.json files below this directory"
+        result,
+        tmp_path,
+        "expected *.json, *.yaml, *.yml, *.template files below this directory",
     )
 
 
@@ -279,3 +282,63 @@ def test_real_dump_report_satisfies_its_schema(shared_dump: Path) -> None:
     assert result.exit_code == 0
     assert report["summary"]["roles_checked"] == len(roles)
     assert report["summary"]["findings"] == len(report["findings"])
+
+
+TEMPLATE = REPO / "examples" / "cloudformation" / "dspm-roles.yaml"
+TEMPLATE_PARAMETERS = REPO / "examples" / "cloudformation" / "parameters.json"
+DEMO_PARAMS = REPO / "examples" / "demo" / "params.yaml"
+
+
+def test_template_findings_are_located_in_text(tmp_path: Path) -> None:
+    broken = tmp_path / "dspm-roles.yaml"
+    rows = TEMPLATE.read_text("utf-8").replace("kms:GenerateDataKey", "kms:Generare")
+    broken.write_text(rows, "utf-8")
+    # Each typo is reported at the first line of the statement that holds it.
+    starts = []
+    for number, row in enumerate(rows.splitlines(), start=1):
+        if re.match(r"^\s*- (Sid|Effect):", row):
+            start = number
+        if "kms:Generare" in row:
+            starts.append(start)
+
+    result = _run(
+        "check",
+        "--params",
+        DEMO_PARAMS,
+        "--cfn-parameters",
+        TEMPLATE_PARAMETERS,
+        broken,
+    )
+
+    place = re.escape(str(broken))
+    located = re.findall(rf"{place}:(\d+):\s+MEDIUM\s+unknown-action", result.stdout)
+    assert sorted(int(line) for line in located) == sorted(set(starts))
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "junit", "github", "markdown"])
+def test_render_writes_every_format_from_a_json_report(
+    tmp_path: Path, output_format: str
+) -> None:
+    report = tmp_path / "report.json"
+    checked = _run("check", "--format", "json", "--output", report, DUMP)
+    assert checked.exit_code in (0, 1), checked.output
+
+    rendered = _run("render", "--format", output_format, report)
+    direct = _run("check", "--format", output_format, DUMP)
+
+    assert rendered.exit_code == 0, rendered.output
+    assert rendered.stdout == direct.stdout
+    assert rendered.stdout.strip()
+
+
+def test_render_refuses_what_is_no_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text('{"findings": []}', "utf-8")
+
+    result = _run("render", "--format", "sarif", report)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"dspm-iam: error: {report}: expected a dspm-iam JSON report ("
+    )
+    assert len(result.stderr.splitlines()) == 1

