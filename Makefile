@@ -8,8 +8,14 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := .bench-venv
 BENCH_TOOLS := parliament==1.6.4 cloudsplaining==0.9.1 orjson==3.13.0
 BENCH_STAMP := $(BENCH_VENV)/.installed
+# The official SARIF 2.1.0 schema the SARIF report is tested against. It is not
+# on PyPI; it ships in this npm package, pinned by its SHA-256.
+SARIF_PACKAGE := @microsoft/jest-sarif@1.0.0-beta.0
+SARIF_PACKED := package/lib/schemas/sarif-2.1.0-rtm.5.json
+SARIF_SCHEMA := $(VENV)/share/sarif/sarif-2.1.0-rtm.5.json
+SARIF_SCHEMA_SHA256 := 2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
 
-.PHONY: venv demo test pytest lint typecheck bundle catalog contract index legacy bench-org bench clean
+.PHONY: venv sarif-schema demo test pytest lint typecheck bundle catalog contract index defaults legacy bench-org bench clean
 
 venv: $(STAMP)
 
@@ -24,12 +30,29 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	$(BIN)/dspm-iam check --params examples/demo/params.yaml \
-		examples/demo/accounts || test $$? -eq 1
+		--waivers examples/demo/waivers.yaml examples/demo/accounts \
+		|| test $$? -eq 1
 
 test: pytest lint typecheck
 
-pytest: venv
+pytest: venv sarif-schema
 	$(BIN)/pytest
+
+# Checked on every run, so a schema changed in place is caught too.
+sarif-schema: $(SARIF_SCHEMA)
+	echo "$(SARIF_SCHEMA_SHA256)  $(SARIF_SCHEMA)" | sha256sum --check --quiet -
+
+# Fetched with npm's own client and unpacked; a file whose hash differs from
+# the pinned one never lands.
+$(SARIF_SCHEMA):
+	rm -rf $(@D)/pack
+	mkdir -p $(@D)/pack
+	npm pack --silent --pack-destination $(@D)/pack $(SARIF_PACKAGE) >/dev/null
+	tar -xzf $(@D)/pack/*.tgz -C $(@D)/pack $(SARIF_PACKED)
+	echo "$(SARIF_SCHEMA_SHA256)  $(@D)/pack/$(SARIF_PACKED)" \
+		| sha256sum --check --quiet -
+	mv $(@D)/pack/$(SARIF_PACKED) $@
+	rm -rf $(@D)/pack
 
 lint: venv
 	$(BIN)/ruff check harness tests bench
@@ -54,6 +77,11 @@ contract: venv
 		$(or $(SEED),../shared/seed/dspm-iam-roles-aws.md) \
 		policy/dspm/contract/data.json
 	$(MAKE) index
+
+# The parameters' schema defaults, as data for the conftest entry point.
+defaults: venv
+	$(BIN)/python -m dspm_iam.defaults_build schemas/params.schema.json \
+		policy/dspm/defaults/data.json
 
 # Actions AWS managed policies name that the catalog does not know.
 legacy: venv
