@@ -116,7 +116,20 @@ glob_pattern(text) := strings.replace_n(
 )
 
 # matches holds when an IAM pattern matches a value, ignoring case.
-matches(pattern, value) if glob_matches(lower(pattern), lower(value))
+matches(pattern, value) if prepared_matches(prepare(pattern), lower(value))
+
+# prepare turns a pattern into what prepared_matches needs: lowered and
+# escaped, with the least length a value must have to match it. A pattern
+# tried against many values is prepared once.
+prepare(pattern) := [glob_pattern(lowered), count(replace(lowered, "*", ""))] if {
+	lowered := lower(pattern)
+}
+
+# prepared_matches is matches for a prepared pattern and a lowered value.
+prepared_matches(prepared, lowered) if {
+	count(lowered) >= prepared[1]
+	glob.match(prepared[0], [], lowered)
+}
 
 # glob_matches matches a value against an IAM pattern, case-sensitively.
 # Each `?` and literal character takes exactly one character of the value:

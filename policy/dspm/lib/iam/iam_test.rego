@@ -79,6 +79,15 @@ test_success_question_mark_takes_one_character if {
 	iam.matches("*", "")
 }
 
+test_success_prepared_pattern_matches_as_the_pattern_does if {
+	prepared := iam.prepare("*DSPM*Scanner?")
+	prepared == ["*dspm*scanner?", 12]
+	iam.prepared_matches(prepared, "zscalerdspm-scanner1")
+	not iam.prepared_matches(prepared, "zscalerdspm-scanner")
+	not iam.prepared_matches(iam.prepare("[dspm]*"), "d")
+	iam.prepared_matches(iam.prepare("[dspm]*"), "[dspm]-access")
+}
+
 test_success_statement_located_at_its_own_line if {
 	here := {"file": "t.yaml", "line": 9, "logical": "R"}
 	policy := {"name": "p", "location": {"file": "t.yaml", "line": 5, "logical": "R"}, "statement_locations": [null, here]}

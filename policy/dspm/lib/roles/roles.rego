@@ -20,12 +20,19 @@ candidate_types[index] := {named} if {
 candidate_types[index] := types if {
 	some index, role in input.roles
 	object.get(role, "role_type", null) == null
+	name := lower(role.name)
 	types := {role_type |
-		some role_type, globs in input.params.roles
-		some pattern in globs
-		iam.matches(pattern, role.name)
+		some [role_type, prepared] in _name_globs
+		iam.prepared_matches(prepared, name)
 	}
 }
+
+# _name_globs holds every role-name glob of the parameters, prepared once for
+# all the roles it is tried against.
+_name_globs := [[role_type, iam.prepare(pattern)] |
+	some role_type, globs in input.params.roles
+	some pattern in globs
+]
 
 # role_type is the role type of each role classified without ambiguity.
 role_type[index] := role_type if {
