@@ -16,8 +16,7 @@ import click
 from click.core import ParameterSource
 
 from dspm_iam.bundle import load_bundle
-from dspm_iam.engine_server import DEFAULT_TIMEOUT, TOKEN_ENV
-from dspm_iam.engines import ENGINES, Engine, create_engine
+from dspm_iam.engines import ENGINES, SERVER_TIMEOUT, TOKEN_ENV, Engine, create_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SERVER_ONLY = ("opa_url", "opa_token", "opa_ca_cert", "opa_load_bundle", "opa_timeout")
@@ -57,7 +56,7 @@ _OPTIONS = (
     click.option(
         "--opa-timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=DEFAULT_TIMEOUT,
+        default=SERVER_TIMEOUT,
         show_default=True,
         help="Seconds to wait for each answer of the OPA server.",
     ),

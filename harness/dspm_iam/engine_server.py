@@ -28,12 +28,12 @@ from urllib3.util.retry import Retry
 
 from dspm_iam.bundle import Bundle
 from dspm_iam.engine import RESULT_PATH, UndefinedError
+from dspm_iam.engines import SERVER_TIMEOUT, TOKEN_ENV
 from dspm_iam.errors import BundleError, EngineError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 300.0
-TOKEN_ENV = "DSPM_OPA_TOKEN"
+DEFAULT_TIMEOUT = SERVER_TIMEOUT
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CLIENT_ERRORS = (
     requests.RequestException,

@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -654,3 +655,16 @@ def test_token_in_environment_is_ignored_by_other_engines() -> None:
 
     assert result.exit_code in (0, 1), result.output
     assert json.loads(result.stdout)["engine"] == "embedded"
+
+
+def test_the_embedded_engine_starts_without_the_http_client() -> None:
+    """A check on the default engine never pays for importing the server engine."""
+    probe = (
+        "import sys, dspm_iam.cli; "
+        "print(sorted(m for m in ('opa_client', 'aiohttp', 'dspm_iam.engine_server') "
+        "if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"
