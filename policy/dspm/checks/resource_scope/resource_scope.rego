@@ -33,8 +33,8 @@ findings contains result if {
 
 	beyond := {action |
 		some action in candidates
-		_reaches(resource, action)
 		not _fits_any(contract.scopes[role_type][action], resource, input.roles[index])
+		_reaches(resource, action)
 	}
 	count(beyond) > 0
 

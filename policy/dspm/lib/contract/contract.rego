@@ -57,25 +57,37 @@ documented := {role_type: actions |
 	}
 }
 
+# class_actions is, per role type and scope class, the actions that the Allow
+# rows of that class document.
+class_actions := {role_type: by_class |
+	some role_type, rows in enabled_rows
+	allow := [row | some row in rows; row.effect == "Allow"]
+	by_class := {class: actions |
+		some class in {row.scope | some row in allow}
+		actions := {action |
+			some row in allow
+			row.scope == class
+			some action in row_actions[row.id]
+		}
+	}
+}
+
 # scopes is, per role type and documented action, the scope classes of the
 # Allow rows that document it.
 scopes := {role_type: by_action |
-	some role_type, rows in enabled_rows
+	some role_type, by_class in class_actions
 	by_action := {action: classes |
 		some action in documented[role_type]
-		classes := {row.scope |
-			some row in rows
-			row.effect == "Allow"
-			action in row_actions[row.id]
-		}
+		classes := {class | some class, actions in by_class; action in actions}
 	}
 }
 
 # tagged is, per role type, the actions documented only for resources that
 # DSPM created and tagged.
 tagged := {role_type: actions |
-	some role_type, by_action in scopes
-	actions := {action | some action, classes in by_action; classes == {"tagged"}}
+	some role_type, by_class in class_actions
+	others := {action | some class, listed in by_class; class != "tagged"; some action in listed}
+	actions := object.get(by_class, "tagged", set()) - others
 }
 
 # denied_rows lists the rows that document an explicit Deny.

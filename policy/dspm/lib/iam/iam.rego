@@ -60,10 +60,7 @@ entry_label(stmt, entry) := sprintf("NotAction %s", [entry]) if stmt.uses_not_ac
 
 entry_label(stmt, entry) := entry if not stmt.uses_not_action
 
-expand_all(patterns) := {action |
-	some pattern in patterns
-	some action in expand(pattern)
-}
+expand_all(patterns) := union({expand(pattern) | some pattern in patterns})
 
 # expand returns the catalog actions, in the catalog's spelling, that an
 # action or pattern matches. Unknown actions expand to nothing.

@@ -103,7 +103,7 @@ statement_actions(stmt) := iam.all_actions - _union(stmt.not_actions) if stmt.us
 
 statement_actions(stmt) := _union(stmt.actions) if not stmt.uses_not_action
 
-_union(patterns) := {action | some pattern in patterns; some action in expansions[pattern]}
+_union(patterns) := union({expansions[pattern] | some pattern in patterns})
 
 # entry_actions is the set of catalog actions one entry of a statement names;
 # for a NotAction statement it is the statement's whole complement.
@@ -112,12 +112,12 @@ entry_actions(index, position, entry) := granted[index][position] if {
 } else := expansions[entry]
 
 # allowed is every action an Allow statement of the role's own policies
-# grants, with or without a condition.
-allowed[index] := {action |
+# grants, with or without a condition. The sets are joined by union(), which
+# is many times faster than adding their actions one by one.
+allowed[index] := union({granted[index][position] |
 	some position, stmt in statements[index]
 	stmt.effect == "Allow"
-	some action in granted[index][position]
-} if {
+}) if {
 	some index in checked
 }
 
@@ -126,12 +126,11 @@ allowed[index] := {action |
 bound_targets[index] := {target: actions |
 	some stmt in bounds[index]
 	target := stmt.target
-	actions := {action |
+	actions := union({statement_actions(other) |
 		some other in bounds[index]
 		other.target == target
 		other.effect == "Allow"
-		some action in statement_actions(other)
-	}
+	})
 } if {
 	some index in checked
 }
@@ -143,25 +142,19 @@ bounded[index] := allowed[index] if {
 	count(bound_targets[index]) == 0
 }
 
-bounded[index] := {action |
-	some action in allowed[index]
-	every _, actions in bound_targets[index] {
-		action in actions
-	}
-} if {
+bounded[index] := allowed[index] & intersection({actions | some _, actions in bound_targets[index]}) if {
 	some index in checked
 	count(bound_targets[index]) > 0
 }
 
 # denied is every action an unconditional Deny on all resources removes, in
 # the role's own policies, its boundary or an SCP.
-denied[index] := {action |
+denied[index] := union({statement_actions(stmt) |
 	some stmt in array.concat(statements[index], bounds[index])
 	stmt.effect == "Deny"
 	iam.unconditional(stmt)
 	iam.every_resource(stmt)
-	some action in statement_actions(stmt)
-} if {
+}) if {
 	some index in checked
 }
 
