@@ -42,18 +42,18 @@ from dspm_iam.engine_options import (
     engine_choice,
     engine_options,
     open_engine,
+    starting_engine,
 )
 from dspm_iam.errors import DspmIamError, EngineError
+from dspm_iam.evaluation import evaluate_report
 from dspm_iam.explain_cli import explain
 from dspm_iam.loaders import load_inputs
 from dspm_iam.merge import merge_reports, read_report, read_reports
 from dspm_iam.params import ROLE_TYPES, load_params
 from dspm_iam.report import (
     TOOL_NAME,
-    build_report,
     render_json,
     render_text,
-    report_metadata,
 )
 from dspm_iam.report_github import render_github
 from dspm_iam.report_html import render_html
@@ -152,6 +152,40 @@ def check(
     """
     choice = engine_choice(ctx, engine_values)
     params = load_params(params_path)
+    # The engine starts while the input is read: the two overlap.
+    with starting_engine(choice, bundle_dir, params) as started:
+        document = _check_document(
+            paths,
+            params,
+            role_type,
+            fail_on,
+            scp_path=scp_path,
+            cfn_parameters_path=cfn_parameters_path,
+            waivers_path=waivers_path,
+            baseline_path=baseline_path,
+            shard=shard,
+        )
+        report = evaluate_report(started(), document)
+    if shard is not None:
+        report["shard"] = {"index": shard.index, "count": shard.count}
+
+    _write(_render(report, output_format, output), output)
+    ctx.exit(EXIT_FAILED if _failed(report) else 0)
+
+
+def _check_document(
+    paths: tuple[str, ...],
+    params: dict[str, Any],
+    role_type: str | None,
+    fail_on: str,
+    *,
+    scp_path: Path | None,
+    cfn_parameters_path: Path | None,
+    waivers_path: Path | None,
+    baseline_path: Path | None,
+    shard: Shard | None,
+) -> dict[str, Any]:
+    """The input document of check: what was read, with the run's options."""
     cfn_parameters = (
         {} if cfn_parameters_path is None else load_parameters(cfn_parameters_path)
     )
@@ -169,13 +203,7 @@ def check(
         document["waivers"] = load_waivers(waivers_path)
     if baseline_path is not None:
         document["baseline"] = load_baseline(baseline_path)
-    with open_engine(choice, bundle_dir) as engine:
-        report = build_report(engine.evaluate(document), report_metadata(engine))
-    if shard is not None:
-        report["shard"] = {"index": shard.index, "count": shard.count}
-
-    _write(_render(report, output_format, output), output)
-    ctx.exit(EXIT_FAILED if _failed(report) else 0)
+    return document
 
 
 @cli.command()

@@ -7,6 +7,7 @@ engines.py and know nothing of the command line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from click.core import ParameterSource
 
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engines import ENGINES, SERVER_TIMEOUT, TOKEN_ENV, Engine, create_engine
+from dspm_iam.evaluation import warm
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SERVER_ONLY = ("opa_url", "opa_token", "opa_ca_cert", "opa_load_bundle", "opa_timeout")
@@ -114,3 +116,51 @@ def open_engine(choice: EngineChoice, bundle_dir: Path | None) -> Iterator[Engin
         yield engine
     finally:
         engine.close()
+
+
+@contextmanager
+def starting_engine(
+    choice: EngineChoice, bundle_dir: Path | None, params: dict[str, Any]
+) -> Iterator[Callable[[], Engine]]:
+    """Start the chosen engine while the caller goes on; closed after.
+
+    Yields a function that returns the engine, waiting for it if need be. The
+    embedded engine starts at once in a thread of its own: loading the bundle
+    and preparing the query happen inside OPA, which lets the interpreter read
+    the input meanwhile. The other engines open when first asked for, so that
+    an input error is still reported before a server is contacted. An engine
+    that failed to start raises when asked for, not when never asked for.
+    """
+    if choice.name != "embedded":
+        opened: list[Engine] = []
+
+        def on_demand() -> Engine:
+            if not opened:
+                bundle = load_bundle(bundle_dir)
+                opened.append(create_engine(choice.name, bundle, **choice.options))
+            return opened[0]
+
+        try:
+            yield on_demand
+        finally:
+            for engine in opened:
+                engine.close()
+        return
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine") as pool:
+        future = pool.submit(_started_embedded, bundle_dir, params)
+        try:
+            yield future.result
+        finally:
+            if future.exception() is None:
+                future.result().close()
+
+
+def _started_embedded(bundle_dir: Path | None, params: dict[str, Any]) -> Engine:
+    engine = create_engine("embedded", load_bundle(bundle_dir))
+    try:
+        warm(engine, params)
+    except BaseException:
+        engine.close()
+        raise
+    return engine

@@ -41,7 +41,11 @@ _COLOURS: dict[str, dict[str, Any]] = {
 def report_metadata(engine: Engine) -> dict[str, Any]:
     """The report's tool, engine, bundle, catalog, contract and checks fields."""
     # One query for all of it: the engine prepares each distinct query.
-    read = engine.document(METADATA_PATH)
+    return metadata_fields(engine, engine.document(METADATA_PATH))
+
+
+def metadata_fields(engine: Engine, read: dict[str, Any]) -> dict[str, Any]:
+    """The report's metadata fields from what data.dspm.report.metadata read."""
     return {
         "tool": {"name": TOOL_NAME, "version": __version__},
         "engine": engine.name,

@@ -31,8 +31,9 @@ from dspm_iam.collect import (
 )
 from dspm_iam.engines import Engine
 from dspm_iam.errors import DspmIamError
+from dspm_iam.evaluation import evaluate_report
 from dspm_iam.loaders import load_inputs, load_scps
-from dspm_iam.report import TOOL_NAME, build_report, report_metadata
+from dspm_iam.report import TOOL_NAME, report_metadata
 from dspm_iam.shards import Shard
 from dspm_iam.snapshots import OutputFolder
 
@@ -124,7 +125,6 @@ def run_scan(
         folder=folder,
         engine=engine,
         settings=settings,
-        metadata=metadata,
         totals=totals,
         manifest=manifest,
     )
@@ -241,7 +241,6 @@ class _Scan:
     folder: OutputFolder
     engine: Engine
     settings: ScanSettings
-    metadata: dict[str, Any]
     totals: Totals
     manifest: Manifest
     progress: _Progress | None = None
@@ -294,7 +293,7 @@ class _Scan:
     def _evaluate(self, account: Account) -> str | None:
         try:
             summary = evaluate_snapshot(
-                self.engine, self.folder, account.id, self.settings, self.metadata
+                self.engine, self.folder, account.id, self.settings
             )
         except Exception as error:
             reason = f"evaluation failed: {_reason(error)}"
@@ -314,7 +313,6 @@ def evaluate_snapshot(
     folder: OutputFolder,
     account_id: str,
     settings: ScanSettings,
-    metadata: dict[str, Any],
 ) -> dict[str, Any]:
     """Evaluate an account's snapshot as `check --scp` would, write its report.
 
@@ -328,9 +326,7 @@ def evaluate_snapshot(
     if scps is not None:
         roles = [{**role, "scps": scps} for role in roles]
 
-    report = build_report(
-        engine.evaluate(_document(settings, sources, roles)), metadata
-    )
+    report = evaluate_report(engine, _document(settings, sources, roles))
     folder.write_report(account_id, report)
     summary: dict[str, Any] = report["summary"]
     return summary

@@ -179,3 +179,32 @@ test_success_no_baseline_no_baseline_fields if {
 		count(f.fingerprint) == 64
 	}
 }
+
+test_success_overview_lists_the_checked_roles_by_index if {
+	roles := [
+		{"name": "AdminRole"},
+		{"name": "ZscalerDSPM-GetEvidence-Role"},
+		{"name": "ops", "role_type": "target"},
+	]
+	overview := report.overview with input as {"params": fixtures.params, "roles": roles}
+	overview.checked == [1, 2]
+	overview.metadata == report.metadata
+}
+
+test_success_overview_leaves_out_ambiguous_roles if {
+	params := object.union(fixtures.params, {"roles": {"target": ["shared-*"], "get-evidence": ["shared-*"]}})
+	overview := report.overview with input as {"params": params, "roles": [{"name": "shared-role"}]}
+	overview.checked == []
+}
+
+test_success_answer_is_the_overview_when_asked if {
+	roles := [{"name": "ZscalerDSPM-GetEvidence-Role"}]
+	answer := report.answer with input as {"ask": "overview", "params": fixtures.params, "roles": roles}
+	answer.checked == [0]
+}
+
+test_success_answer_is_the_result_by_default if {
+	given := _input([_named("x", "get-evidence", _clean_get_evidence)], "high")
+	answer := report.answer with input as given
+	answer == report.result with input as given
+}
