@@ -272,6 +272,8 @@ def test_an_engine_never_asked_for_raises_nothing(tmp_path: Path) -> None:
 def test_other_engines_start_only_when_asked_for() -> None:
     choice = EngineChoice("opa-cli", {"opa": "no-such-opa-command"})
     params = load_params(ALL_FEATURES)
-    with starting_engine(choice, None, params) as started:
-        with pytest.raises(EngineError, match="no-such-opa-command"):
-            started()
+    with (
+        starting_engine(choice, None, params) as started,
+        pytest.raises(EngineError, match="no-such-opa-command"),
+    ):
+        started()
