@@ -6,8 +6,9 @@ engines.py and know nothing of the command line.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,20 +148,36 @@ def starting_engine(
                 engine.close()
         return
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine") as pool:
-        future = pool.submit(_started_embedded, bundle_dir, params)
-        try:
-            yield future.result
-        finally:
-            if future.exception() is None:
-                future.result().close()
+    future: Future[Engine] = Future()
+    # A daemon thread: a run that stops early (an input error) exits at once
+    # instead of waiting for an engine it will not use.
+    threading.Thread(
+        target=_start_embedded, args=(future, bundle_dir, params), daemon=True
+    ).start()
+    try:
+        yield future.result
+    finally:
+        future.add_done_callback(_close_started)
 
 
-def _started_embedded(bundle_dir: Path | None, params: dict[str, Any]) -> Engine:
-    engine = create_engine("embedded", load_bundle(bundle_dir))
+def _start_embedded(
+    future: Future[Engine], bundle_dir: Path | None, params: dict[str, Any]
+) -> None:
+    try:
+        engine = create_engine("embedded", load_bundle(bundle_dir))
+    except BaseException as error:  # handed to whoever asks for the engine
+        future.set_exception(error)
+        return
     try:
         warm(engine, params)
-    except BaseException:
+    except BaseException as error:
         engine.close()
-        raise
-    return engine
+        future.set_exception(error)
+        return
+    future.set_result(engine)
+
+
+def _close_started(future: Future[Engine]) -> None:
+    """Close the engine once it has started, now or when it does."""
+    if future.exception() is None:
+        future.result().close()
