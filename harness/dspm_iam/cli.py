@@ -60,12 +60,12 @@ from dspm_iam.report_html import render_html
 from dspm_iam.report_junit import render_junit
 from dspm_iam.report_markdown import render_markdown
 from dspm_iam.report_sarif import render_sarif
-from dspm_iam.scan_cli import scan
 from dspm_iam.shards import Shard, select_shard, shard_option
 from dspm_iam.spec_cli import spec
 from dspm_iam.waivers import load_baseline, load_waivers
 
 logger = logging.getLogger(__name__)
+_LAZY_SCAN = "scan"
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
@@ -84,13 +84,27 @@ class UserError(click.ClickException):
 
 
 class _Group(click.Group):
-    """A group that turns the project's own errors into one-line messages."""
+    """A group that turns the project's own errors into one-line messages.
+
+    The scan command is imported when it is asked for (or listed): it needs
+    the AWS SDK, a tenth of a second of every other command's start-up.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DspmIamError as error:
             raise UserError(" ".join(str(error).split("\n"))) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), _LAZY_SCAN})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == _LAZY_SCAN and cmd_name not in self.commands:
+            from dspm_iam.scan_cli import scan  # noqa: PLC0415 - see the class
+
+            self.add_command(scan)
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=_Group)
@@ -270,7 +284,6 @@ def contract(
         click.echo(render_contract_text(view), nl=False)
 
 
-cli.add_command(scan)
 cli.add_command(explain)
 cli.add_command(spec)
 

@@ -668,3 +668,18 @@ def test_the_embedded_engine_starts_without_the_http_client() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def test_check_starts_without_the_aws_sdk() -> None:
+    """The scan command, and with it boto3, is imported only when asked for."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from dspm_iam.cli import cli\n"
+        "assert 'boto3' not in sys.modules\n"
+        "assert CliRunner().invoke(cli, ['check', '--help']).exit_code == 0\n"
+        "assert 'boto3' not in sys.modules\n"
+        "assert CliRunner().invoke(cli, ['scan', '--help']).exit_code == 0\n"
+        "assert 'boto3' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
