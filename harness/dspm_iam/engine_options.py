@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -134,18 +134,14 @@ def starting_engine(
     """
     if choice.name != "embedded":
         opened: list[Engine] = []
+        with ExitStack() as stack:
 
-        def on_demand() -> Engine:
-            if not opened:
-                bundle = load_bundle(bundle_dir)
-                opened.append(create_engine(choice.name, bundle, **choice.options))
-            return opened[0]
+            def on_demand() -> Engine:
+                if not opened:
+                    opened.append(stack.enter_context(open_engine(choice, bundle_dir)))
+                return opened[0]
 
-        try:
             yield on_demand
-        finally:
-            for engine in opened:
-                engine.close()
         return
 
     future: Future[Engine] = Future()
@@ -163,15 +159,13 @@ def starting_engine(
 def _start_embedded(
     future: Future[Engine], bundle_dir: Path | None, params: dict[str, Any]
 ) -> None:
+    engine: Engine | None = None
     try:
         engine = create_engine("embedded", load_bundle(bundle_dir))
-    except BaseException as error:  # handed to whoever asks for the engine
-        future.set_exception(error)
-        return
-    try:
         warm(engine, params)
-    except BaseException as error:
-        engine.close()
+    except BaseException as error:  # handed to whoever asks for the engine
+        if engine is not None:
+            engine.close()
         future.set_exception(error)
         return
     future.set_result(engine)
