@@ -112,6 +112,18 @@ glob_pattern(text) := strings.replace_n(
 	text,
 )
 
+# glob_regex is the regular expression, unanchored, that an IAM pattern
+# stands for: `*` is any text, `?` exactly one character, and every other
+# character stands for itself.
+glob_regex(pattern) := strings.replace_n(
+	{
+		"*": ".*", "?": ".", "\\": "\\\\", ".": "\\.", "+": "\\+", "(": "\\(",
+		")": "\\)", "|": "\\|", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}",
+		"^": "\\^", "$": "\\$",
+	},
+	pattern,
+)
+
 # matches holds when an IAM pattern matches a value, ignoring case.
 matches(pattern, value) if prepared_matches(prepare(pattern), lower(value))
 
