@@ -99,3 +99,10 @@ test_success_statement_falls_back_to_its_policy if {
 	iam.statement(policy, 0, {}).location.line == 5
 	iam.statement({"name": "p"}, 0, {}).location == null
 }
+
+test_success_glob_regex_is_the_iam_pattern if {
+	pattern := concat("", ["^", iam.glob_regex("arn:aws:s3:::my.bucket-?/*"), "$"])
+	regex.match(pattern, "arn:aws:s3:::my.bucket-1/key/with/slashes")
+	not regex.match(pattern, "arn:aws:s3:::myxbucket-1/key")
+	not regex.match(pattern, "arn:aws:s3:::my.bucket-/key")
+}

@@ -45,3 +45,24 @@ test_fail_ambiguous_name_not_checked if {
 	count(roles.checked) == 0 with input as document
 	roles.ambiguous[0] == {"target", "scanner"} with input as document
 }
+
+_with_globs(document, globs) := object.union(document, {"params": {"roles": globs}})
+
+test_success_glob_characters_of_regular_expressions_are_literal if {
+	globs := {"scanner": ["dspm.scan+(x)[1]{2}|^$*"], "target": ["*dspm?target"]}
+	names := ["dspm.scan+(x)[1]{2}|^$-01", "dspmxscan+(x)[1]{2}|^$", "my-dspm-target", "my-dspm--target", "dspmtarget", "dspm-target"]
+	types := roles.role_type with input as _with_globs(_document([_named(name) | some name in names]), globs)
+	types == {0: "scanner", 2: "target", 5: "target"}
+}
+
+test_success_glob_with_comma_and_backslash if {
+	globs := {"access": ["dspm,access\\*"]}
+	names := ["dspm,access\\role", "dspm,accessrole", "dspm"]
+	types := roles.role_type with input as _with_globs(_document([_named(name) | some name in names]), globs)
+	types == {0: "access"}
+}
+
+test_success_role_matching_no_glob_has_no_candidates if {
+	document := _document([_named("payments-api"), _named("dspm-target-role")])
+	roles.candidate_types == {1: {"target"}} with input as document
+}
