@@ -35,9 +35,14 @@ class Bundle:
 
     def data_files(self) -> Iterator[tuple[str, Any]]:
         """Yield (dotted data path, value) for each data.json in the bundle."""
+        for data_path, path in self.data_paths():
+            yield data_path, read_json(path)
+
+    def data_paths(self) -> Iterator[tuple[str, Path]]:
+        """Yield (dotted data path, file) for each data.json in the bundle."""
         for path in sorted(self.root.rglob("data.json")):
             parts = path.parent.relative_to(self.root).parts
-            yield ".".join(parts), _read_json(path)
+            yield ".".join(parts), path
 
 
 def load_bundle(root: Path | None = None) -> Bundle:
@@ -47,7 +52,7 @@ def load_bundle(root: Path | None = None) -> Bundle:
     if not manifest_path.is_file():
         raise BundleError(f"{root}: expected an OPA bundle with a {MANIFEST} file")
 
-    manifest = _read_json(manifest_path)
+    manifest = read_json(manifest_path)
     revision = manifest.get("revision")
     roots = manifest.get("roots")
     if not isinstance(revision, str) or not isinstance(roots, list):
@@ -58,7 +63,7 @@ def load_bundle(root: Path | None = None) -> Bundle:
     return Bundle(root=root, revision=revision, roots=tuple(roots))
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as error:

@@ -683,3 +683,40 @@ def test_check_starts_without_the_aws_sdk() -> None:
         "assert 'boto3' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _bundle_copy(tmp_path: Path, bundle: Bundle) -> Path:
+    root = tmp_path / "policy"
+    shutil.copytree(bundle.root, root)
+    return root
+
+
+def test_embedded_engine_names_a_data_file_it_cannot_parse(
+    tmp_path: Path, bundle: Bundle
+) -> None:
+    root = _bundle_copy(tmp_path, bundle)
+    broken = root / "dspm" / "trust" / "data.json"
+    broken.write_text('{"orchestrator": ', "utf-8")
+
+    with pytest.raises(BundleError) as raised:
+        EmbeddedEngine(load_bundle(root))
+
+    assert str(raised.value).startswith(f"{broken}: expected readable JSON (")
+
+
+def test_embedded_engine_reads_the_data_files_as_python_reads_them(
+    bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file handed to OPA whole gives the data that add_data would."""
+    direct = EmbeddedEngine(bundle)
+    monkeypatch.setattr(EmbeddedEngine, "_raw_data_call", lambda self: None)
+    through_python = EmbeddedEngine(bundle)
+    try:
+        for data_path, value in bundle.data_files():
+            # A folder's document also holds its subfolders' data.
+            loaded = direct.document(data_path)
+            assert {key: loaded[key] for key in value} == value
+            assert through_python.document(data_path) == loaded
+    finally:
+        direct.close()
+        through_python.close()
