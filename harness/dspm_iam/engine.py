@@ -49,11 +49,11 @@ class EmbeddedEngine:
         self._load(include_tests=include_tests)
 
     def _load(self, *, include_tests: bool) -> None:
-        for path, source in self.bundle.modules(include_tests=include_tests):
+        for name, source in self.bundle.modules(include_tests=include_tests):
             try:
-                self._opa.add_policy(path, source)
+                self._opa.add_policy(name, source)
             except self._error_type as error:
-                raise BundleError(f"{path}: the engine rejected it ({error})") from None
+                raise BundleError(f"{name}: the engine rejected it ({error})") from None
 
         for data_path, path in self.bundle.data_paths():
             logger.debug("loading bundle data at data.%s", data_path)
