@@ -36,11 +36,18 @@ verdicts[[index, position, entry]] := grouped if {
 	some entry in iam.action_entries(stmt)
 	candidates := (roles.entry_actions(index, position, entry) & contract.tagged[roles.role_type[index]]) & roles.effective[index]
 	count(candidates) > 0
-	grouped := {verdict: actions |
-		some verdict in {"pinned", "unresolved", "never-matches", "unpinned"}
-		actions := {action | some action in candidates; conditions.verdict(stmt.condition, action, _tag) == verdict}
-		count(actions) > 0
-	}
+	grouped := _grouped(stmt.condition, candidates)
+}
+
+# _grouped groups actions by what a condition does for each: the verdict of
+# each action is worked out once. Without a condition, every action is
+# unpinned.
+_grouped(condition, actions) := {"unpinned": actions} if {
+	count(condition) == 0
+} else := {verdict: grouped |
+	verdicts := {[action, conditions.verdict(condition, action, _tag)] | some action in actions}
+	some verdict in {verdict | some [_, verdict] in verdicts}
+	grouped := {action | some [action, verdict] in verdicts}
 }
 
 findings contains result if {
