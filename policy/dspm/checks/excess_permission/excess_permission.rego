@@ -23,11 +23,15 @@ meta := finding.annotations(rego.metadata.chain())
 
 findings contains result if {
 	some index in roles.checked
+	undocumented := roles.effective[index] - roles.documented[index]
+	count(undocumented) > 0
 	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
+	in_statement := roles.granted[index][position] & undocumented
+	count(in_statement) > 0
 	some entry in iam.action_entries(stmt)
 
-	excess := (roles.entry_actions(index, position, entry) & roles.effective[index]) - roles.documented[index]
+	excess := roles.entry_actions(index, position, entry) & in_statement
 	count(excess) > 0
 	listed := finding.sorted_list(excess)
 

@@ -26,8 +26,10 @@ findings contains result if {
 	role_type := roles.role_type[index]
 	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
+	scoped := (roles.granted[index][position] & _scoped[role_type]) & roles.effective[index]
+	count(scoped) > 0
 	some entry in iam.action_entries(stmt)
-	candidates := (roles.entry_actions(index, position, entry) & roles.documented[index]) & roles.effective[index]
+	candidates := roles.entry_actions(index, position, entry) & scoped
 	count(candidates) > 0
 	some resource in _reach(stmt)
 
@@ -48,6 +50,22 @@ findings contains result if {
 		),
 	}))
 }
+
+# _scoped lists, per role type, the documented actions whose resources are
+# judged here: those no row documents on all resources, on tagged resources
+# (judged by the tag-scope check) or on a scope whose parameter is not set
+# (reported by the unresolved check). A statement that grants none of them
+# is passed over whole, its entries unread.
+_scoped[role_type] := contract.documented[role_type] - union({actions |
+	some class, actions in by_class
+	_fits_every_resource(class)
+}) if {
+	some role_type, by_class in contract.class_actions
+}
+
+_fits_every_resource(class) if class in {"all-resources", "tagged"}
+
+_fits_every_resource(class) if contract.unset_scope(class)
 
 # _reach lists what a statement's resources reach: each Resource entry, or
 # for NotResource everything but the listed ones.

@@ -31,10 +31,13 @@ _tag := input.params.dspm_tag
 # actions it grants by what its condition does for them.
 verdicts[[index, position, entry]] := grouped if {
 	some index in roles.checked
+	tagged := contract.tagged[roles.role_type[index]]
 	some position, stmt in roles.statements[index]
 	stmt.effect == "Allow"
+	in_statement := (roles.granted[index][position] & tagged) & roles.effective[index]
+	count(in_statement) > 0
 	some entry in iam.action_entries(stmt)
-	candidates := (roles.entry_actions(index, position, entry) & contract.tagged[roles.role_type[index]]) & roles.effective[index]
+	candidates := roles.entry_actions(index, position, entry) & in_statement
 	count(candidates) > 0
 	grouped := _grouped(stmt.condition, candidates)
 }
