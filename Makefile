@@ -68,7 +68,8 @@ catalog: venv
 	$(BIN)/python -m dspm_iam.catalog_build policy/dspm/catalog/data.json
 	$(MAKE) index
 
-# The contract's wildcards expanded against the catalog, compiled into data.
+# The contract's wildcards expanded against the catalog, and the list of every
+# catalog action, compiled into data.
 index: venv
 	$(BIN)/python -m dspm_iam.index_build policy policy/dspm/index/data.json
 

@@ -1,9 +1,10 @@
 """Compile the contract's wildcard expansions into bundle data (`make index`).
 
-Expanding every contract row against the catalog is the same work on every
-evaluation; the engine does it once here and the result is stored as
-`data.dspm.index`. A Rego unit test compares the stored index with a fresh
-expansion, so a stale index fails the tests.
+Expanding every contract row against the catalog, and listing every action
+of the catalog (the complement a NotAction statement is taken from), are the
+same work on every evaluation; the engine does them once here and the result
+is stored as `data.dspm.index`. A Rego unit test compares the stored index
+with a fresh expansion and listing, so a stale index fails the tests.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dspm_iam.engine import EmbeddedEngine
 from dspm_iam.errors import DspmIamError
 
 EXPANDED_ROWS = "dspm.lib.contract.expanded_rows"
+CATALOG_ACTIONS = "dspm.lib.iam.catalog_actions"
 
 
 def build_index(policy: Path) -> dict[str, Any]:
@@ -28,9 +30,10 @@ def build_index(policy: Path) -> dict[str, Any]:
     try:
         catalog = engine.document("dspm.catalog.version")
         rows = engine.document(EXPANDED_ROWS)
+        actions = engine.document(CATALOG_ACTIONS)
     finally:
         engine.close()
-    return {"catalog_version": catalog, "row_actions": rows}
+    return {"catalog_version": catalog, "row_actions": rows, "all_actions": actions}
 
 
 def write_index(index: dict[str, Any], target: Path) -> None:
@@ -44,7 +47,13 @@ def write_index(index: dict[str, Any], target: Path) -> None:
     for number, (row_id, actions) in enumerate(rows):
         comma = "," if number < len(rows) - 1 else ""
         lines.append(f"{json.dumps(row_id)}: {json.dumps(actions)}{comma}")
-    lines += ["}", "}"]
+    lines += ["},", '"all_actions": [']
+    actions = index["all_actions"]
+    lines += [
+        f"{json.dumps(action)}{',' if number < len(actions) - 1 else ''}"
+        for number, action in enumerate(actions)
+    ]
+    lines += ["]", "}"]
 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines) + "\n", "utf-8")

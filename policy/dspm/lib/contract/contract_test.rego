@@ -2,10 +2,12 @@ package dspm.lib.contract_test
 
 import data.dspm.lib.contract
 import data.dspm.lib.fixtures
+import data.dspm.lib.iam
 
 test_success_index_matches_catalog if {
 	data.dspm.index.catalog_version == data.dspm.catalog.version
 	data.dspm.index.row_actions == contract.expanded_rows
+	data.dspm.index.all_actions == iam.catalog_actions
 }
 
 test_success_every_row_expands if {

@@ -95,11 +95,17 @@ _expand_in(prefix, name) := {concat(":", [prefix, canonical])} if {
 # known holds when an action or pattern matches at least one real action.
 known(pattern) if count(expand(pattern)) > 0
 
-# all_actions is every action of the catalog.
-all_actions := {concat(":", [prefix, canonical]) |
+# all_actions is every action of the catalog. It reads the list compiled into
+# the index (make index): joining 22,000 prefixes and names on every
+# evaluation that meets a NotAction or a `*` cost several times more.
+all_actions := {action | some action in data.dspm.index.all_actions}
+
+# catalog_actions lists every action of the catalog, sorted: the source of
+# the index's list, and what its unit test compares it with.
+catalog_actions := sort([concat(":", [prefix, canonical]) |
 	some prefix, actions in data.dspm.catalog.services
 	some canonical in actions
-}
+])
 
 has_wildcard(text) if contains(text, "*")
 
