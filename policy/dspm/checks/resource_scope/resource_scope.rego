@@ -28,16 +28,12 @@ findings contains result if {
 	stmt.effect == "Allow"
 	scoped := (roles.granted[index][position] & _scoped[role_type]) & roles.effective[index]
 	count(scoped) > 0
-	some entry in iam.action_entries(stmt)
-	candidates := roles.entry_actions(index, position, entry) & scoped
-	count(candidates) > 0
 	some resource in _reach(stmt)
-
-	beyond := {action |
-		some action in candidates
-		not _fits_any(contract.scopes[role_type][action], resource, input.roles[index])
-		_reaches(resource, action)
-	}
+	unfit := scoped - _fitting(role_type, resource, object.get(input.roles[index], "account", null))
+	count(unfit) > 0
+	some entry in iam.action_entries(stmt)
+	candidates := roles.entry_actions(index, position, entry) & unfit
+	beyond := {action | some action in candidates; _reaches(resource, action)}
 	count(beyond) > 0
 
 	result := finding.new(meta, roles.role_fields(index), object.union(finding.statement_fields(stmt), {
@@ -92,10 +88,12 @@ _reaches(resource, _) if startswith(resource, "NotResource ")
 # check reports it instead of this one.
 has_variable(resource) if contains(resource, "${")
 
-_fits_any(classes, resource, role) if {
-	some class in classes
-	fits(class, resource, role)
-}
+# _fitting lists the documented actions of a role type that a resource stays
+# within: those of every scope class the resource fits.
+_fitting(role_type, resource, account) := union({actions |
+	some class, actions in contract.class_actions[role_type]
+	fits(class, resource, account)
+})
 
 # fits holds when a resource stays within one scope class. A scope whose
 # parameter is not set is not judged here: the unresolved check reports it.
@@ -108,9 +106,9 @@ fits("tagged", _, _)
 
 # Limitation: a bare policy document has no account; its monitored-account
 # ARNs are then accepted whatever account they name.
-fits("monitored-account", _, role) if object.get(role, "account", null) == null
+fits("monitored-account", _, account) if account == null
 
-fits("monitored-account", resource, role) if _in_account(resource, object.get(role, "account", null))
+fits("monitored-account", resource, account) if _in_account(resource, account)
 
 fits("orchestrator-account", resource, _) if _in_account(resource, input.params.orchestrator_account_id)
 
