@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from dspm_iam.bundle import Bundle, load_bundle
+from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,34 +78,23 @@ def read_as_conftest(path: Path) -> Any:
     return yaml.load(text, Loader=_TaglessLoader)
 
 
-@dataclass(frozen=True)
-class _BundleWithData(Bundle):
-    """The bundle plus data documents, as `--data policy --data params/` give."""
-
-    extra: tuple[tuple[str, Any], ...] = ()
-
-    def data_files(self) -> Iterator[tuple[str, Any]]:
-        """The bundle's data files, then the extra documents."""
-        yield from super().data_files()
-        yield from self.extra
-
-
-def _data_documents(path: Path) -> tuple[tuple[str, Any], ...]:
-    """A --data file's top-level `dspm` keys, each at its data path."""
+def _bundle_with_data(root: Path, path: Path) -> Path:
+    """A copy of the bundle with a --data file's top-level `dspm` keys added as
+    data files, as `--data policy --data params/` give conftest."""
+    copy = root / "policy"
+    shutil.copytree(load_bundle().root, copy)
     document = yaml.safe_load(path.read_text("utf-8"))
-    return tuple((f"dspm.{key}", value) for key, value in document["dspm"].items())
+    for key, value in document["dspm"].items():
+        target = copy / "dspm" / key / "data.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(value), "utf-8")
+    return copy
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[EmbeddedEngine]:
-    bundle = load_bundle()
-    with_params = _BundleWithData(
-        root=bundle.root,
-        revision=bundle.revision,
-        roots=bundle.roots,
-        extra=_data_documents(PARAMS),
-    )
-    opa = EmbeddedEngine(with_params)
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]:
+    root = _bundle_with_data(tmp_path_factory.mktemp("bundle"), PARAMS)
+    opa = EmbeddedEngine(load_bundle(root))
     yield opa
     opa.close()
 
