@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dspm_iam.bundle import Bundle
-from dspm_iam.engine import EmbeddedEngine
+from dspm_iam.engine import CONFTEST_MODULES, EmbeddedEngine
 from dspm_iam.errors import EngineError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def create_engine(name: str, bundle: Bundle, **options: Any) -> Engine:
     given = {key: value for key, value in options.items() if value is not None}
     if name == "embedded":
         _check_options(name, given, ())
-        return EmbeddedEngine(bundle)
+        return EmbeddedEngine(bundle, without=(CONFTEST_MODULES,))
     # The other engines are imported when chosen: the server engine's HTTP
     # client alone is a fifth of a second of every start-up otherwise.
     if name == "opa-server":

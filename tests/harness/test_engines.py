@@ -720,3 +720,21 @@ def test_embedded_engine_reads_the_data_files_as_python_reads_them(
     finally:
         direct.close()
         through_python.close()
+
+
+def test_the_commands_engine_leaves_the_conftest_entry_point_out(
+    bundle: Bundle,
+) -> None:
+    """No command asks for data.dspm.conftest, so its modules are not compiled."""
+    engine = create_engine("embedded", bundle)
+    whole = EmbeddedEngine(bundle)
+    try:
+        with pytest.raises(UndefinedError):
+            engine.document("dspm.conftest.deny", {})
+        assert isinstance(whole.document("dspm.conftest.deny", {}), list)
+        assert engine.document("dspm.report.checks") == whole.document(
+            "dspm.report.checks"
+        )
+    finally:
+        engine.close()
+        whole.close()
