@@ -106,7 +106,7 @@ def measure_tool(tool: str, dump: Path, roles: int, args: argparse.Namespace) ->
     peak_kib = 0
     log = Path("dist", "bench", "logs", f"{tool.replace(' ', '-')}-{roles}.log")
     (REPO / log.parent).mkdir(parents=True, exist_ok=True)
-    for _ in range(args.runs):
+    for _ in range(runs_of(tool, args)):
         with tempfile.TemporaryDirectory() as workdir:
             figures = run_once(command(tool, dump, Path(workdir)), args.timeout, log)
         if figures["status"] != "ok":
@@ -122,6 +122,24 @@ def measure_tool(tool: str, dump: Path, roles: int, args: argparse.Namespace) ->
     row.roles_per_second = round(roles / median, 1)
     row.peak_mib = round(peak_kib / 1024, 1)
     return row
+
+
+def runs_of(tool: str, args: argparse.Namespace) -> int:
+    """How many runs a tool gets: --runs, or its own count from --tool-runs."""
+    for name, count in args.tool_runs:
+        if _SHORT[name] == tool:
+            return count
+    return int(args.runs)
+
+
+def tool_runs(text: str) -> tuple[str, int]:
+    """Read TOOL=N, the runs one tool gets; ArgumentTypeError otherwise."""
+    name, _, count = text.partition("=")
+    if name not in _SHORT or not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text}: expected TOOL=N, TOOL one of {', '.join(sorted(_SHORT))}"
+        )
+    return name, int(count)
 
 
 def add_ratios(rows: list[Row]) -> None:
@@ -207,6 +225,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--tool-runs",
+        type=tool_runs,
+        action="append",
+        default=[],
+        metavar="TOOL=N",
+        help="runs of one tool instead of --runs (cloudsplaining=1: minutes a run)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--timeout", type=float, default=3600.0, help="seconds per run of a tool"
@@ -242,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = {
         "seed": args.seed,
         "runs": args.runs,
+        "tool_runs": dict(args.tool_runs),
         "timeout_seconds": args.timeout,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
