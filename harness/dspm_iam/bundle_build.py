@@ -7,7 +7,6 @@ data tree). It is byte-for-byte reproducible: sorted entries, fixed times.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import io
 import logging
@@ -16,8 +15,8 @@ import tarfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from dspm_iam.build_cli import build_parser, run_build
 from dspm_iam.bundle import MANIFEST, load_bundle
-from dspm_iam.errors import DspmIamError
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +60,16 @@ def build_archive(root: Path, target: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: python -m dspm_iam.bundle_build POLICY_DIR OUT.tar.gz."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = build_parser("bundle_build", __doc__)
     parser.add_argument("policy", type=Path, help="the bundle directory")
     parser.add_argument("output", type=Path, help="the archive to write")
     args = parser.parse_args(argv)
 
-    try:
+    def build() -> None:
         count = build_archive(args.policy, args.output)
-    except (DspmIamError, OSError) as error:
-        print(f"bundle_build: error: {error}", file=sys.stderr)
-        return 2
+        print(f"wrote {args.output} ({count} files)")
 
-    print(f"wrote {args.output} ({count} files)")
-    return 0
+    return run_build("bundle_build", args.verbose, build)
 
 
 if __name__ == "__main__":

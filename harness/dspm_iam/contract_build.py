@@ -8,7 +8,6 @@ errata, so the contract says both what the vendor wrote and what it means.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -18,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dspm_iam.build_cli import build_parser, run_build
 from dspm_iam.catalog_build import build_catalog
 from dspm_iam.errors import DspmIamError
 
@@ -257,27 +257,20 @@ def write_contract(seed: Path, out: Path, catalog: Catalog) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write the contract; exit 0 on success, 2 on an error."""
-    parser = argparse.ArgumentParser(
-        prog="python -m dspm_iam.contract_build", description=__doc__
-    )
+    parser = build_parser("contract_build", __doc__)
     parser.add_argument("seed", type=Path, help="the vendor page, as markdown")
     parser.add_argument("out", type=Path, help="where to write the contract JSON")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
 
-    try:
+    def build() -> None:
         contract = write_contract(args.seed, args.out, build_catalog()["services"])
-    except DspmIamError as error:
-        print(f"contract_build: {error}", file=sys.stderr)
-        return 2
+        for erratum in contract["errata"]:
+            logger.info(
+                "erratum %s (%s): %s", erratum["id"], erratum["kind"], erratum["note"]
+            )
+        logger.info("wrote %s: %d rows", args.out, len(contract["rows"]))
 
-    for erratum in contract["errata"]:
-        logger.info(
-            "erratum %s (%s): %s", erratum["id"], erratum["kind"], erratum["note"]
-        )
-    logger.info("wrote %s: %d rows", args.out, len(contract["rows"]))
-    return 0
+    return run_build("contract_build", args.verbose, build)
 
 
 def _source(lines: list[str]) -> dict[str, str]:
@@ -565,11 +558,6 @@ def _glob(pattern: str) -> re.Pattern[str]:
         for char in pattern
     )
     return re.compile("".join(parts), re.IGNORECASE)
-
-
-def _configure_logging(verbosity: int) -> None:
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 if __name__ == "__main__":

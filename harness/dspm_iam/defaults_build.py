@@ -9,14 +9,14 @@ the stored file with a fresh build, so a schema change cannot leave it stale.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dspm_iam.errors import DspmIamError, InputError
+from dspm_iam.build_cli import build_parser, run_build
+from dspm_iam.errors import InputError
 from dspm_iam.params import fill_defaults
 
 
@@ -58,21 +58,18 @@ def render_defaults(defaults: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: python -m dspm_iam.defaults_build SCHEMA.json OUT.json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = build_parser("defaults_build", __doc__)
     parser.add_argument("schema", type=Path, help="the params JSON Schema")
     parser.add_argument("output", type=Path, help="the data file to write")
     args = parser.parse_args(argv)
 
-    try:
+    def build() -> None:
         text = render_defaults(build_defaults(read_schema(args.schema)))
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, "utf-8")
-    except (DspmIamError, OSError) as error:
-        print(f"defaults_build: error: {error}", file=sys.stderr)
-        return 2
+        print(f"defaults of {args.schema.name} written to {args.output}")
 
-    print(f"defaults of {args.schema.name} written to {args.output}")
-    return 0
+    return run_build("defaults_build", args.verbose, build)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,15 @@ with a fresh expansion and listing, so a stale index fails the tests.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dspm_iam.build_cli import build_parser, run_build
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
-from dspm_iam.errors import DspmIamError
 
 EXPANDED_ROWS = "dspm.lib.contract.expanded_rows"
 CATALOG_ACTIONS = "dspm.lib.iam.catalog_actions"
@@ -75,28 +74,25 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: python -m dspm_iam.index_build POLICY_DIR OUT.json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = build_parser("index_build", __doc__)
     parser.add_argument("policy", type=Path, help="the bundle directory")
     parser.add_argument("output", type=Path, help="the index data file to write")
     args = parser.parse_args(argv)
 
-    try:
+    def build() -> None:
         old = (
             json.loads(args.output.read_text("utf-8")) if args.output.is_file() else {}
         )
         index = build_index(args.policy)
         write_index(index, args.output)
-    except (DspmIamError, OSError, ValueError) as error:
-        print(f"index_build: error: {error}", file=sys.stderr)
-        return 2
+        print(
+            f"contract expanded with catalog {index['catalog_version']} "
+            f"(was {old.get('catalog_version', 'none')})"
+        )
+        for line in changes(old, index):
+            print(line)
 
-    print(
-        f"contract expanded with catalog {index['catalog_version']} "
-        f"(was {old.get('catalog_version', 'none')})"
-    )
-    for line in changes(old, index):
-        print(line)
-    return 0
+    return run_build("index_build", args.verbose, build)
 
 
 if __name__ == "__main__":

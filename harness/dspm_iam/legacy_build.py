@@ -8,16 +8,16 @@ typos. Which actions the catalog knows is decided by the bundle's own Rego.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dspm_iam.build_cli import build_parser, run_build
 from dspm_iam.bundle import load_bundle
 from dspm_iam.engine import EmbeddedEngine
-from dspm_iam.errors import DspmIamError, InputError
+from dspm_iam.errors import InputError
 
 SOURCE = (
     "iann0036/iam-dataset aws/managedpolicies (MIT License, Copyright (c) 2021 "
@@ -52,22 +52,20 @@ def unknown_actions(actions: list[str], policy: Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: read the managed policies, write the legacy list."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = build_parser("legacy_build", __doc__)
     parser.add_argument("managed", type=Path, help="managed_policies_compact.json")
     parser.add_argument("output", type=Path, help="the data file to write")
     parser.add_argument("--policy", type=Path, default=Path("policy"))
     args = parser.parse_args(argv)
 
-    try:
+    def build() -> None:
         policies = _read(args.managed)
         legacy = unknown_actions(named_actions(policies), args.policy)
         document = {"source": SOURCE, "actions": legacy}
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(document, indent=0) + "\n", "utf-8")
-    except (DspmIamError, OSError) as error:
-        print(f"legacy_build: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run_build("legacy_build", args.verbose, build)
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
