@@ -38,7 +38,6 @@ from dspm_iam.contract_report import (
     render_contract_text,
 )
 from dspm_iam.engine_options import (
-    EngineChoice,
     engine_choice,
     engine_options,
     open_engine,
@@ -225,22 +224,26 @@ def _check_document(
 @report_format_option
 @output_option
 @bundle_option
+@engine_options
 @click.pass_context
 def merge(
     ctx: click.Context,
+    /,
     *,
     reports: tuple[Path, ...],
     output_format: str,
     output: Path | None,
     bundle_dir: Path | None,
+    **engine_values: Any,
 ) -> None:
     """Join the JSON reports of check --shard I/N into the report of one run.
 
     Every shard of the split must be given once; the bundle orders the
     findings and recomputes the summary and verdict, as one run would.
     """
+    choice = engine_choice(ctx, engine_values)
     read = read_reports(reports)
-    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
+    with open_engine(choice, bundle_dir) as engine:
         report = merge_reports(engine, read)
 
     _write(_render(report, output_format, output), output)
@@ -271,11 +274,20 @@ def render(*, report_path: Path, output_format: str, output: Path | None) -> Non
 )
 @format_option
 @bundle_option
+@engine_options
+@click.pass_context
 def contract(
-    role_type: str | None, output_format: str, bundle_dir: Path | None
+    ctx: click.Context,
+    /,
+    *,
+    role_type: str | None,
+    output_format: str,
+    bundle_dir: Path | None,
+    **engine_values: Any,
 ) -> None:
     """Print the vendor contract held in the bundle, with its errata."""
-    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
+    choice = engine_choice(ctx, engine_values)
+    with open_engine(choice, bundle_dir) as engine:
         view = contract_view(engine.document("dspm.contract"), role_type)
 
     if output_format == "json":

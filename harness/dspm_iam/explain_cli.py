@@ -18,7 +18,7 @@ from dspm_iam.cli_options import (
     scp_option,
 )
 from dspm_iam.engine import UndefinedError
-from dspm_iam.engine_options import EngineChoice, open_engine
+from dspm_iam.engine_options import engine_choice, engine_options, open_engine
 from dspm_iam.engines import Engine
 from dspm_iam.errors import InputError
 from dspm_iam.loaders import load_inputs
@@ -37,7 +37,11 @@ EXPLAIN = "dspm.explain"
 @scp_option
 @format_option
 @bundle_option
+@engine_options
+@click.pass_context
 def explain(
+    ctx: click.Context,
+    /,
     *,
     role: str,
     action: str,
@@ -47,12 +51,14 @@ def explain(
     scp_path: Path | None,
     output_format: str,
     bundle_dir: Path | None,
+    **engine_values: Any,
 ) -> None:
     """Explain why ROLE may or may not perform ACTION, read from PATHS.
 
     Lists every statement of the role's policies, permissions boundary and
     SCPs that names the action, and the final decision.
     """
+    choice = engine_choice(ctx, engine_values)
     inputs = load_inputs(paths, role_type, sys.stdin)
     attach_scps(inputs, scp_path)
     document = {
@@ -63,7 +69,7 @@ def explain(
         "explain": {"role": role, "action": action},
     }
 
-    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
+    with open_engine(choice, bundle_dir) as engine:
         result = _explanation(engine, document)
 
     if output_format == "json":

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from dspm_iam.cli_options import bundle_option, format_option
-from dspm_iam.engine_options import EngineChoice, open_engine
+from dspm_iam.engine_options import engine_choice, engine_options, open_engine
 from dspm_iam.report import wrap
 
 LINT = "dspm.lint.result"
@@ -24,14 +24,24 @@ def spec() -> None:
 @spec.command()
 @format_option
 @bundle_option
-def lint(output_format: str, bundle_dir: Path | None) -> None:
+@engine_options
+@click.pass_context
+def lint(
+    ctx: click.Context,
+    /,
+    *,
+    output_format: str,
+    bundle_dir: Path | None,
+    **engine_values: Any,
+) -> None:
     """Report the contract's defects: unknown actions, repeated and redundant
     rows, wildcards and their reach today, and contradictions between roles.
 
     Exit status 0: the defects are the vendor's, reported for a person to
     weigh; the checks already use the corrected contract.
     """
-    with open_engine(EngineChoice("embedded"), bundle_dir) as engine:
+    choice = engine_choice(ctx, engine_values)
+    with open_engine(choice, bundle_dir) as engine:
         result = engine.document(LINT)
 
     if output_format == "json":

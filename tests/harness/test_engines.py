@@ -201,6 +201,103 @@ def test_check_reports_the_same_on_every_engine(
     assert json.loads(other.stdout) == {**expected, "engine": engine}
 
 
+EXPLAIN = ["explain", "--format", "json", "--params", DEMO / "params.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("engine", "options"),
+    [
+        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
+        pytest.param("opa-cli", [], id="opa-cli"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["spec", "lint", "--format", "json"], id="spec-lint"),
+        pytest.param(["contract", "--format", "json"], id="contract"),
+        pytest.param(
+            [*EXPLAIN, "ZscalerDSPM-PutEvidence-Role", "s3:PutObject"], id="explain"
+        ),
+        pytest.param([*EXPLAIN, "NoSuchRole", "s3:PutObject"], id="explain-no-role"),
+    ],
+)
+def test_the_other_commands_answer_the_same_on_every_engine(
+    loaded_server: FakeOpa,
+    fake_opa: Path,
+    engine: str,
+    options: list[str],
+    command: list[str | Path],
+) -> None:
+    paths = [DEMO / "accounts"] if command[0] == "explain" else []
+    values = [loaded_server.url] if options else []
+    loaded_server.requests.clear()
+
+    embedded = _run(*command, *paths)
+    other = _run(*command, "--engine", engine, *options, *values, *paths)
+
+    assert other.exit_code == embedded.exit_code, other.output
+    assert other.stdout == embedded.stdout
+    assert other.stderr == embedded.stderr
+    # The other engine answered: asked over HTTP, or run as `opa eval`.
+    package = {"spec": "lint", "contract": "contract"}.get(str(command[0]), "explain")
+    assert _asked(engine, loaded_server, fake_opa, package)
+
+
+def _asked(engine: str, server: FakeOpa, fake_opa: Path, package: str) -> bool:
+    """Whether the engine other than the embedded one was asked for the package."""
+    if engine == "opa-server":
+        return any(
+            request.path.startswith(f"/v1/data/dspm/{package}")
+            for request in server.requests
+        )
+    return any(
+        f"data.dspm.{package}" in line
+        for line in fake_opa.read_text("utf-8").splitlines()
+    )
+
+
+@pytest.mark.parametrize(
+    ("engine", "options"),
+    [
+        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
+        pytest.param("opa-cli", [], id="opa-cli"),
+    ],
+)
+def test_merge_gives_the_same_report_on_every_engine(
+    loaded_server: FakeOpa,
+    fake_opa: Path,
+    tmp_path: Path,
+    engine: str,
+    options: list[str],
+) -> None:
+    shards = [tmp_path / "shard-1.json", tmp_path / "shard-2.json"]
+    for index, shard in enumerate(shards, start=1):
+        checked = _run(
+            *["check", "--format", "json", "--params", DEMO / "params.yaml"],
+            *["--shard", f"{index}/2", "--output", shard, DEMO / "accounts"],
+        )
+        assert checked.exit_code in (0, 1), checked.output
+    values = [loaded_server.url] if options else []
+    loaded_server.requests.clear()
+
+    embedded = _run("merge", "--format", "json", *shards)
+    other = _run(
+        "merge", "--format", "json", "--engine", engine, *options, *values, *shards
+    )
+
+    assert other.exit_code == embedded.exit_code == 1, other.output
+    assert other.stdout == embedded.stdout
+    assert _asked(engine, loaded_server, fake_opa, "report")
+
+
+def test_spec_lint_takes_the_server_options_only_with_the_server_engine() -> None:
+    result = _run("spec", "lint", "--opa-url", "http://127.0.0.1:1")
+
+    assert result.exit_code == 2
+    assert "--opa-url: expected --engine opa-server" in result.stderr
+
+
 # The OPA server engine.
 
 
