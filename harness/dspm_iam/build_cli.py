@@ -1,6 +1,6 @@
 """What the bundle's build commands share: their parser, logging and exit status.
 
-Each `python -m dspm_iam.NAME` build writes one file of the bundle (or the
+Each `python -m dspm_iam.NAME` build writes part of the bundle (or the
 archive of it). An error it can name, a DspmIamError, a file that cannot be
 read or written, JSON that does not parse, becomes one line on stderr,
 `NAME: error: ...`, and exit status 2, never a traceback.
