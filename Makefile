@@ -55,8 +55,8 @@ $(SARIF_SCHEMA):
 	rm -rf $(@D)/pack
 
 lint: venv
-	$(BIN)/ruff check harness tests bench
-	$(BIN)/ruff format --check harness tests bench
+	$(BIN)/ruff check harness tests bench setup.py
+	$(BIN)/ruff format --check harness tests bench setup.py
 
 typecheck: venv
 	$(BIN)/mypy

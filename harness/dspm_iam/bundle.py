@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from dspm_iam.errors import BundleError
+from dspm_iam.locations import shipped
 
 MANIFEST = ".manifest"
 
 
 def default_bundle_dir() -> Path:
-    """The bundle shipped in the repository this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "policy"
+    """The bundle shipped with this package (see locations.shipped)."""
+    return shipped("policy")
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from dspm_iam.errors import DspmIamError
+from dspm_iam.locations import shipped
 
 
 def schema_dir() -> Path:
-    """The schemas/ folder beside the harness this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "schemas"
+    """The JSON Schemas shipped with this package (see locations.shipped)."""
+    return shipped("schemas")
 
 
 def load_schema(name: str) -> dict[str, Any]:
