@@ -13,9 +13,8 @@ import logging
 import sys
 from collections.abc import Callable
 
-from dspm_iam.errors import DspmIamError
+from dspm_iam.errors import EXIT_ERROR, DspmIamError
 
-EXIT_ERROR = 2
 BUILD_ERRORS = (DspmIamError, OSError, ValueError)
 
 

@@ -43,7 +43,7 @@ from dspm_iam.engine_options import (
     open_engine,
     starting_engine,
 )
-from dspm_iam.errors import DspmIamError, EngineError
+from dspm_iam.errors import EXIT_ERROR, DspmIamError, EngineError
 from dspm_iam.evaluation import evaluate_report
 from dspm_iam.explain_cli import explain
 from dspm_iam.loaders import load_inputs
@@ -67,7 +67,6 @@ logger = logging.getLogger(__name__)
 _LAZY_SCAN = "scan"
 
 EXIT_FAILED = 1
-EXIT_ERROR = 2
 EXIT_INCOMPLETE = 3
 _LOG_LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)
 

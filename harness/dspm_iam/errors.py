@@ -1,5 +1,9 @@
 """The few exception classes a user can meet; each becomes one line and exit 2."""
 
+# The exit status of every command, the bundle's builds included, after an
+# error it could name.
+EXIT_ERROR = 2
+
 
 class DspmIamError(Exception):
     """Base class: the message names the file or value, then what was expected."""

@@ -44,6 +44,14 @@ CLI_ANSWERS = DATA / "opa" / "cli"
 RESULT = "/v1/data/dspm/report/result"
 TOKEN = "s3cr3t-t0ken-for-tests"
 REAL_OPA = shutil.which("opa")
+# The engines other than the embedded one, with the option that points at each.
+OTHER_ENGINES = pytest.mark.parametrize(
+    ("engine", "options"),
+    [
+        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
+        pytest.param("opa-cli", [], id="opa-cli"),
+    ],
+)
 
 
 def _document(
@@ -179,13 +187,7 @@ def test_real_opa_cli_gives_the_embedded_result(
     assert OpaCliEngine(bundle).evaluate(document) == embedded.evaluate(document)
 
 
-@pytest.mark.parametrize(
-    ("engine", "options"),
-    [
-        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
-        pytest.param("opa-cli", [], id="opa-cli"),
-    ],
-)
+@OTHER_ENGINES
 def test_check_reports_the_same_on_every_engine(
     loaded_server: FakeOpa, fake_opa: Path, engine: str, options: list[str]
 ) -> None:
@@ -204,13 +206,7 @@ def test_check_reports_the_same_on_every_engine(
 EXPLAIN = ["explain", "--format", "json", "--params", DEMO / "params.yaml"]
 
 
-@pytest.mark.parametrize(
-    ("engine", "options"),
-    [
-        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
-        pytest.param("opa-cli", [], id="opa-cli"),
-    ],
-)
+@OTHER_ENGINES
 @pytest.mark.parametrize(
     "command",
     [
@@ -257,13 +253,7 @@ def _asked(engine: str, server: FakeOpa, fake_opa: Path, package: str) -> bool:
     )
 
 
-@pytest.mark.parametrize(
-    ("engine", "options"),
-    [
-        pytest.param("opa-server", ["--opa-url"], id="opa-server"),
-        pytest.param("opa-cli", [], id="opa-cli"),
-    ],
-)
+@OTHER_ENGINES
 def test_merge_gives_the_same_report_on_every_engine(
     loaded_server: FakeOpa,
     fake_opa: Path,
